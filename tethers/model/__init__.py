@@ -1,0 +1,14 @@
+"""Frozen data types with no I/O: what collectors observe and what attribution concludes."""
+
+from tethers.model.evidence import CollectError, Evidence
+from tethers.model.result import Dependency, Location, ProviderRef, ScanResult, Unattributed
+
+__all__ = [
+    "CollectError",
+    "Dependency",
+    "Evidence",
+    "Location",
+    "ProviderRef",
+    "ScanResult",
+    "Unattributed",
+]
