@@ -1,0 +1,1 @@
+"""Command-line interface: the only code that reads argv, prints and exits."""
