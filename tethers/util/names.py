@@ -17,7 +17,9 @@ def _psl() -> PublicSuffixList:
     # publicsuffixlist ships its own copy of the list; only_icann=False keeps
     # private suffixes such as github.io, so that user.github.io counts as
     # a registrable domain of its own.
-    return PublicSuffixList()
+    # accept_unknown=False: a name under a TLD the list does not know
+    # (``.invalid``, ``.internal``, a typo) has no registrable domain.
+    return PublicSuffixList(accept_unknown=False)
 
 
 def normalise(name: str) -> str:
@@ -54,6 +56,11 @@ def registrable(name: str) -> str:
     """The registrable domain (eTLD+1) of a host name, or the name itself if it is a suffix."""
     name = normalise(name)
     return _psl().privatesuffix(name) or name
+
+
+def is_public(name: str) -> bool:
+    """True when ``name`` sits under a suffix in the public suffix list (not .invalid, .test, .local...)."""
+    return _psl().privatesuffix(normalise(name)) is not None
 
 
 def is_under(name: str, suffix: str) -> bool:

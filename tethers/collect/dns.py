@@ -1,0 +1,325 @@
+"""The DNS collector: the queries that reveal a domain's providers, and what their answers show.
+
+It yields facts (``Evidence``) and expected failures (``CollectError``), never
+conclusions. Every fact links (``via``) to the one that led to it: the MX record
+behind a mail host's address, the CNAME step behind the next, the SPF record
+behind an include.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tethers.collect.resolver import Answer, Record, Resolver
+from tethers.collect.spf import expand_spf, is_spf
+from tethers.model.evidence import (
+    DNS_A,
+    DNS_AAAA,
+    DNS_BIMI,
+    DNS_CAA,
+    DNS_CNAME,
+    DNS_DKIM,
+    DNS_DMARC,
+    DNS_MTA_STS,
+    DNS_MX,
+    DNS_NS,
+    DNS_SOA,
+    DNS_SRV,
+    DNS_TLSRPT,
+    DNS_TXT,
+    CollectError,
+    Evidence,
+)
+
+NAME = "dns"
+DESCRIPTION = "Queries a domain's public DNS: apex records, mail policy records, DKIM selectors, service names and SRV."
+SOURCES = (DNS_NS, DNS_SOA, DNS_MX, DNS_TXT, "dns:SPF", DNS_DMARC, DNS_DKIM, DNS_CAA, DNS_CNAME,
+           DNS_A, DNS_AAAA, DNS_SRV, DNS_MTA_STS, DNS_TLSRPT, DNS_BIMI)
+
+# Names where organisations commonly point services at providers.
+SERVICE_NAMES = (
+    "www", "mail", "webmail", "email", "autodiscover", "lyncdiscover", "sip", "enterpriseregistration",
+    "enterpriseenrollment", "login", "sso", "auth", "id", "accounts", "account", "identity", "support",
+    "help", "helpdesk", "kb", "status", "shop", "store", "checkout", "pay", "billing", "api", "cdn",
+    "static", "assets", "media", "images", "img", "files", "download", "app", "portal", "docs", "blog",
+    "news", "community", "forum", "careers", "jobs", "events", "learn", "developer", "developers", "dev",
+    "m", "go", "link", "links", "click", "track", "info", "marketing", "newsletter", "remote", "vpn",
+    "meet", "chat", "calendar", "mta-sts", "smtp", "imap", "mx", "investors", "press",
+)
+# DKIM selectors that providers hand out (Microsoft, Google, Mailchimp, SendGrid, Mandrill, Zendesk...).
+DKIM_SELECTORS = (
+    "selector1", "selector2", "google", "k1", "k2", "k3", "s1", "s2", "mandrill", "zendesk1", "zendesk2",
+    "default", "dkim", "mail", "smtp", "mxvault", "everlytickey1", "everlytickey2", "cm", "pm", "mte1",
+    "hs1", "hs2", "sig1", "protonmail", "protonmail2", "protonmail3", "fm1", "fm2", "fm3", "zoho", "mailjet",
+    "sendinblue", "mailo", "key1", "key2", "ctct1", "ctct2", "spop1024", "dk", "amazonses", "intercom",
+    "krs", "mg", "smtpapi", "turbo-smtp", "scph0220",
+)
+SRV_NAMES = (
+    "_autodiscover._tcp", "_sip._tls", "_sipfederationtls._tcp", "_sip._tcp", "_sip._udp",
+    "_xmpp-server._tcp", "_xmpp-client._tcp", "_submission._tcp", "_submissions._tcp", "_imaps._tcp",
+    "_caldavs._tcp", "_carddavs._tcp",
+)
+APEX_TYPES = ("NS", "SOA", "MX", "TXT", "CAA", "A", "AAAA")
+MAX_CNAME_CHAIN = 10
+_MAILTO = re.compile(r"mailto:[^@,;\s]+@([^,;!\s]+)", re.IGNORECASE)
+_URL_HOST = re.compile(r"https?://([^/:;,\s]+)", re.IGNORECASE)
+
+
+def txt_string(record: Record) -> str:
+    """A TXT record's character-strings joined and decoded (bytes that are not UTF-8 become U+FFFD)."""
+    return b"".join(record.rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
+
+
+def _host(name: object) -> str:
+    return str(name).rstrip(".").lower()
+
+
+@dataclass
+class Collected:
+    evidence: list[Evidence] = field(default_factory=list)
+    errors: list[CollectError] = field(default_factory=list)
+    silenced: Counter[str] = field(default_factory=Counter)  # expected gaps, e.g. not-in-zones
+
+    def fail(self, answer: Answer) -> bool:
+        """Record why ``answer`` failed, if it did; True when it did."""
+        reason = answer.failure
+        if not reason:
+            return False
+        if reason == "not-in-zones":
+            self.silenced[reason] += 1
+        else:
+            self.errors.append(CollectError(answer.name, answer.rdtype, reason))
+        return True
+
+
+class DnsCollector:
+    """Collects one domain's DNS evidence through a resolver.
+
+    ``names`` (zone-file mode) lists extra owner names with the record types they
+    hold; they are examined like the built-in service names, so a published zone
+    is read in full.
+    """
+
+    name = NAME
+
+    def __init__(self, resolver: Resolver, *, locate_hosts: bool = True) -> None:
+        self.resolver = resolver
+        self.locate_hosts = locate_hosts
+
+    async def collect(self, domain: str, names: list[tuple[str, list[str]]] | None = None) -> Collected:
+        out = Collected()
+        extra = {n: set(t) for n, t in (names or []) if n != domain}
+        apex = await asyncio.gather(*(self.resolver.query(domain, t) for t in APEX_TYPES))
+        by_type = dict(zip(APEX_TYPES, apex, strict=True))
+        if all(a.rcode == "NXDOMAIN" for a in apex):
+            out.errors.append(CollectError(domain, "ANY", "nxdomain", "the domain does not exist"))
+            return out
+        tasks = [
+            self._apex(domain, by_type, out),
+            self._policy(domain, out),
+            *(self._dkim(f"{s}._domainkey.{domain}", out) for s in DKIM_SELECTORS),
+            *(self._srv(f"{s}.{domain}", out) for s in SRV_NAMES),
+        ]
+        service = {f"{n}.{domain}" for n in SERVICE_NAMES}
+        for name, types in extra.items():
+            if "._domainkey." in name:
+                if f"{name.split('._domainkey.')[0]}" not in DKIM_SELECTORS:
+                    tasks.append(self._dkim(name, out))
+            elif "SRV" in types:
+                tasks.append(self._srv(name, out))
+            if types & {"A", "AAAA", "CNAME"} and "._domainkey." not in name:
+                service.add(name)
+            if "TXT" in types and not name.startswith(("_dmarc.", "_mta-sts.", "_smtp._tls.")) and "._domainkey." not in name:
+                tasks.append(self._txt(name, out))
+            if "MX" in types:
+                tasks.append(self._mx(name, out))
+            if "NS" in types:
+                tasks.append(self._ns(name, out))
+        tasks.extend(self._service(name, out) for name in sorted(service))
+        await asyncio.gather(*tasks)
+        return out
+
+    # -- apex ------------------------------------------------------------
+
+    async def _apex(self, domain: str, answers: dict[str, Answer], out: Collected) -> None:
+        for rdtype, answer in answers.items():
+            if out.fail(answer):
+                continue
+            if rdtype == "NS":
+                await self._ns_records(answer.of_type("NS"), out)
+            elif rdtype == "SOA":
+                for rec in answer.of_type("SOA"):
+                    rd = rec.rdata
+                    out.evidence.append(Evidence(DNS_SOA, rec.owner, rec.text, _host(rd.mname)))  # type: ignore[attr-defined]
+                    out.evidence.append(Evidence(DNS_SOA, rec.owner, rec.text, _host(rd.rname)))  # type: ignore[attr-defined]
+            elif rdtype == "MX":
+                await self._mx_records(answer.of_type("MX"), out)
+            elif rdtype == "TXT":
+                await self._txt_records(domain, answer.of_type("TXT"), out)
+            elif rdtype == "CAA":
+                for rec in answer.of_type("CAA"):
+                    rd = rec.rdata
+                    tag = rd.tag.decode("ascii", "replace").lower()  # type: ignore[attr-defined]
+                    value = rd.value.decode("utf-8", "replace")  # type: ignore[attr-defined]
+                    issuer = value.split(";", 1)[0].strip().lower()
+                    if tag in ("issue", "issuewild") and issuer:
+                        out.evidence.append(Evidence(DNS_CAA, rec.owner, rec.text, issuer))
+            elif rdtype in ("A", "AAAA"):
+                self._addresses(answer, None, out)
+
+    async def _ns(self, name: str, out: Collected) -> None:
+        answer = await self.resolver.query(name, "NS")
+        if not out.fail(answer):
+            await self._ns_records(answer.of_type("NS"), out)
+
+    async def _ns_records(self, records: list[Record], out: Collected) -> None:
+        found = []
+        for rec in records:
+            ev = Evidence(DNS_NS, rec.owner, rec.text, _host(rec.rdata.target))  # type: ignore[attr-defined]
+            out.evidence.append(ev)
+            found.append(ev)
+        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+
+    async def _mx(self, name: str, out: Collected) -> None:
+        answer = await self.resolver.query(name, "MX")
+        if not out.fail(answer):
+            await self._mx_records(answer.of_type("MX"), out)
+
+    async def _mx_records(self, records: list[Record], out: Collected) -> None:
+        found = []
+        for rec in records:
+            host = _host(rec.rdata.exchange)  # type: ignore[attr-defined]
+            if not host:  # "0 ." is a null MX (RFC 7505): the domain accepts no mail
+                continue
+            ev = Evidence(DNS_MX, rec.owner, rec.text, host)
+            out.evidence.append(ev)
+            found.append(ev)
+        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+
+    async def _locate(self, ev: Evidence, out: Collected) -> None:
+        """Addresses of a host named by NS/MX/SRV evidence, linked to it."""
+        if not self.locate_hosts:
+            return
+        for rdtype in ("A", "AAAA"):
+            answer = await self.resolver.query(ev.target, rdtype)
+            if not out.fail(answer):
+                self._addresses(answer, ev, out)
+
+    def _addresses(self, answer: Answer, via: Evidence | None, out: Collected) -> None:
+        for rec in answer.records:
+            if rec.rdtype in ("A", "AAAA"):
+                source = DNS_A if rec.rdtype == "A" else DNS_AAAA
+                out.evidence.append(Evidence(source, rec.owner, rec.text, rec.text, via=via))
+
+    # -- TXT and mail policy ----------------------------------------------
+
+    async def _txt(self, name: str, out: Collected) -> None:
+        answer = await self.resolver.query(name, "TXT")
+        if not out.fail(answer):
+            await self._txt_records(name, answer.of_type("TXT"), out)
+
+    async def _txt_records(self, name: str, records: list[Record], out: Collected) -> None:
+        spf = []
+        for rec in records:
+            text = txt_string(rec)
+            ev = Evidence(DNS_TXT, rec.owner, rec.text, text)
+            out.evidence.append(ev)
+            if is_spf(text):
+                spf.append((text, ev))
+        if len(spf) > 1:
+            out.errors.append(CollectError(name, "TXT", "spf-multiple", f"{len(spf)} SPF records (RFC 7208 permerror)"))
+        for text, ev in spf:
+            evidence, errors = await expand_spf(name, text, ev, self.resolver)
+            out.evidence.extend(evidence)
+            out.errors.extend(errors)
+
+    async def _policy(self, domain: str, out: Collected) -> None:
+        names = {
+            f"_dmarc.{domain}": DNS_DMARC,
+            f"_smtp._tls.{domain}": DNS_TLSRPT,
+            f"_mta-sts.{domain}": DNS_MTA_STS,
+            f"default._bimi.{domain}": DNS_BIMI,
+        }
+        answers = await asyncio.gather(*(self.resolver.query(n, "TXT") for n in names))
+        for (name, source), answer in zip(names.items(), answers, strict=True):
+            if out.fail(answer):
+                continue
+            for rec in answer.of_type("TXT"):
+                text = txt_string(rec)
+                if source in (DNS_DMARC, DNS_TLSRPT):
+                    receivers = sorted({m.lower().rstrip(".") for m in _MAILTO.findall(text)})
+                    receivers += sorted({h.lower() for h in _URL_HOST.findall(text)} - set(receivers))
+                    for receiver in receivers:
+                        out.evidence.append(Evidence(source, rec.owner, rec.text, receiver))
+                    if not receivers:
+                        out.evidence.append(Evidence(source, rec.owner, rec.text, ""))
+                elif source == DNS_BIMI:
+                    hosts = _URL_HOST.findall(text)
+                    out.evidence.append(Evidence(source, rec.owner, rec.text, hosts[0].lower() if hosts else ""))
+                else:
+                    out.evidence.append(Evidence(source, rec.owner, rec.text, ""))
+
+    async def _dkim(self, name: str, out: Collected) -> None:
+        answer = await self.resolver.query(name, "TXT")
+        if out.fail(answer) or not answer.records:
+            return
+        cnames = answer.of_type("CNAME")
+        if cnames:
+            first = cnames[0]
+            ev = Evidence(DNS_DKIM, first.owner, first.text, _host(first.rdata.target))  # type: ignore[attr-defined]
+            out.evidence.append(ev)
+            for rec in cnames[1:]:
+                ev = Evidence(DNS_CNAME, rec.owner, rec.text, _host(rec.rdata.target), via=ev)  # type: ignore[attr-defined]
+                out.evidence.append(ev)
+        else:
+            for rec in answer.of_type("TXT"):
+                out.evidence.append(Evidence(DNS_DKIM, rec.owner, rec.text, ""))
+
+    async def _srv(self, name: str, out: Collected) -> None:
+        answer = await self.resolver.query(name, "SRV")
+        if out.fail(answer):
+            return
+        found = []
+        for rec in answer.of_type("SRV"):
+            target = _host(rec.rdata.target)  # type: ignore[attr-defined]
+            if target:
+                ev = Evidence(DNS_SRV, rec.owner, rec.text, target)
+                out.evidence.append(ev)
+                found.append(ev)
+        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+
+    # -- service names and CNAME chains -------------------------------------
+
+    async def _service(self, name: str, out: Collected) -> None:
+        """Follow a service name's CNAME chain to its addresses, one evidence per step."""
+        via: Evidence | None = None
+        seen = {name}
+        current = name
+        answer = await self.resolver.query(current, "A")
+        while True:
+            if out.fail(answer) or not answer.records:
+                return
+            last_target = None
+            for rec in answer.records:
+                if rec.rdtype == "CNAME":
+                    target = _host(rec.rdata.target)  # type: ignore[attr-defined]
+                    via = Evidence(DNS_CNAME, rec.owner, rec.text, target, via=via)
+                    out.evidence.append(via)
+                    if target in seen:
+                        out.errors.append(CollectError(name, "CNAME", "cname-loop", f"{rec.owner} points back to {target}"))
+                        return
+                    seen.add(target)
+                    last_target = target
+            self._addresses(answer, via, out)
+            has_address = any(r.rdtype in ("A", "AAAA") for r in answer.records)
+            if last_target is None or has_address:
+                break
+            if len(seen) > MAX_CNAME_CHAIN:
+                out.errors.append(CollectError(name, "CNAME", "cname-chain-too-long", f"more than {MAX_CNAME_CHAIN} steps"))
+                return
+            # An authoritative server stops at its zone's edge; ask for the next step.
+            current = last_target
+            answer = await self.resolver.query(current, "A")

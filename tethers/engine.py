@@ -1,0 +1,161 @@
+"""Targets → collectors → attribution → results, with bounded concurrency.
+
+The engine is the one place that catches an unexpected error from a collector:
+it becomes an ``internal-error`` record in that domain's result so a batch
+finishes; the test suite fails on any such record, so bugs cannot hide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tethers.attribute import Attributor
+from tethers.attribute.attribute import Locator
+from tethers.collect.dns import DnsCollector
+from tethers.collect.resolver import CachingResolver, DnsResolver, Resolver, parse_server
+from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
+from tethers.errors import InputError, OperationalError
+from tethers.kb import KnowledgeBase, default_kb
+from tethers.model import CollectError, ScanResult
+from tethers.types import Mode
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def default_locator() -> Locator:
+    from tethers.geo.locate import default_locator as load
+
+    return load()
+
+
+@dataclass
+class Scanner:
+    """Scans domains through one resolver; reusable across many domains (shared query cache)."""
+
+    resolver: Resolver
+    mode: Mode = Mode.LIVE
+    kb: KnowledgeBase = field(default_factory=default_kb)
+    locator: Locator = field(default_factory=default_locator)
+    own: tuple[str, ...] = ()
+    zone_names: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cache = CachingResolver(self.resolver)
+        self.collector = DnsCollector(self.cache)
+        self.attributor = Attributor(self.kb, self.locator)
+
+    async def scan(self, domain: str) -> ScanResult:
+        started = _now()
+        t0 = time.perf_counter()
+        before = self.cache.queries + self.cache.hits
+        try:
+            collected = await self.collector.collect(domain, self.zone_names.get(domain))
+            attribution = self.attributor.attribute(domain, collected.evidence, self.own)
+        except Exception as exc:  # noqa: BLE001 - recorded, see module docstring
+            return ScanResult(
+                domain=domain, mode=self.mode, started=started, finished=_now(),
+                resolver=self.resolver.description,
+                errors=(CollectError(domain, "ANY", "internal-error", f"{type(exc).__name__}: {exc}"),),
+            )
+        meta = {"elapsed_s": f"{time.perf_counter() - t0:.3f}"}
+        meta.update({f"silenced_{k}": str(v) for k, v in collected.silenced.items()})
+        return ScanResult(
+            domain=domain,
+            mode=self.mode,
+            started=started,
+            finished=_now(),
+            resolver=self.resolver.description,
+            dependencies=attribution.dependencies,
+            unattributed=attribution.unattributed,
+            errors=tuple(collected.errors),
+            evidence_count=len(collected.evidence),
+            queries=self.cache.queries + self.cache.hits - before,
+            meta=meta,
+        )
+
+    async def stream(self, domains: Iterable[str], concurrency: int = 16) -> AsyncIterator[ScanResult]:
+        """Scan domains with at most ``concurrency`` in flight, yielding results as they finish.
+
+        Memory stays bounded by ``concurrency``: the input is consumed lazily.
+        """
+        pending: set[asyncio.Task[ScanResult]] = set()
+        source: Iterator[str] = iter(domains)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < concurrency:
+                try:
+                    domain = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.add(asyncio.ensure_future(self.scan(domain)))
+            if not pending:
+                return
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                yield task.result()
+
+
+def make_resolver(server: str | None, *, timeout: float = 2.0, retries: int = 2, concurrency: int = 64) -> DnsResolver:
+    """A resolver for ``--resolver HOST[:PORT]``, or the system's when None."""
+    if server:
+        host, port = parse_server(server)
+        return DnsResolver([(host, port)], timeout=timeout, retries=retries, concurrency=concurrency)
+    return DnsResolver.system(timeout=timeout, retries=retries, concurrency=concurrency)
+
+
+def zone_scanner(paths: list[Path], **kwargs: object) -> tuple[Scanner, list[str]]:
+    """A scanner over master files, and the zone apexes to scan, in the order given."""
+    if not paths:
+        raise InputError("no zone files given")
+    zones: list[LoadedZone] = [load_zone_file(p) for p in paths]
+    seen: dict[str, Path] = {}
+    for z in zones:
+        if z.origin in seen:
+            raise InputError(f"{z.path}: zone {z.origin} is also loaded from {seen[z.origin]}")
+        seen[z.origin] = z.path
+    names = {z.origin: z.names() for z in zones}
+    scanner = Scanner(ZoneResolver(zones), mode=Mode.ZONE_FILE, zone_names=names, **kwargs)  # type: ignore[arg-type]
+    return scanner, [z.origin for z in zones]
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own: Iterable[str] = ()) -> ScanResult:
+    """Scan one domain live (library API). ``resolver`` is ``HOST[:PORT]``; default the system's."""
+    from tethers.util.names import parse_domain
+
+    name = parse_domain(domain)
+
+    async def one() -> ScanResult:
+        scanner = Scanner(make_resolver(resolver, timeout=timeout), own=tuple(own))
+        return await scanner.scan(name)
+
+    return _run(one())
+
+
+def scan_zone_files(paths: Iterable[str | Path], own: Iterable[str] = ()) -> list[ScanResult]:
+    """Scan RFC 1035 master files with no network (library API)."""
+
+    async def run() -> list[ScanResult]:
+        scanner, apexes = zone_scanner([Path(p) for p in paths], own=tuple(own))
+        return [await scanner.scan(apex) for apex in apexes]
+
+    return _run(run())
+
+
+def check_resolver_reachable(results: list[ScanResult]) -> None:
+    """Raise when every lookup of every scan failed for lack of an answer (resolver down)."""
+    if results and all(r.evidence_count == 0 for r in results):
+        reasons = {e.reason for r in results for e in r.errors}
+        if reasons and all(x == "timeout" or x.startswith("unreachable") for x in reasons):
+            raise OperationalError(f"the resolver {results[0].resolver} did not answer ({', '.join(sorted(reasons))[:120]})")
