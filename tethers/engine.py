@@ -19,7 +19,7 @@ from tethers.attribute.attribute import Locator
 from tethers.collect.dns import DnsCollector
 from tethers.collect.resolver import CachingResolver, DnsResolver, Resolver, parse_server
 from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
-from tethers.errors import InputError, OperationalError
+from tethers.errors import InputError
 from tethers.kb import KnowledgeBase, default_kb
 from tethers.model import CollectError, ScanResult
 from tethers.types import Mode
@@ -151,11 +151,3 @@ def scan_zone_files(paths: Iterable[str | Path], own: Iterable[str] = ()) -> lis
         return [await scanner.scan(apex) for apex in apexes]
 
     return _run(run())
-
-
-def check_resolver_reachable(results: list[ScanResult]) -> None:
-    """Raise when every lookup of every scan failed for lack of an answer (resolver down)."""
-    if results and all(r.evidence_count == 0 for r in results):
-        reasons = {e.reason for r in results for e in r.errors}
-        if reasons and all(x == "timeout" or x.startswith("unreachable") for x in reasons):
-            raise OperationalError(f"the resolver {results[0].resolver} did not answer ({', '.join(sorted(reasons))[:120]})")

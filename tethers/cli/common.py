@@ -1,0 +1,108 @@
+"""Helpers shared by the subcommands: output files, consoles, domain lists, the history store."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from tethers.errors import InputError, OperationalError
+from tethers.util.names import parse_domain
+
+FORMATS = ("terminal", "json", "jsonl", "md", "html")
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console(file: TextIO | None = None) -> Console:
+    return Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
+
+
+def read_domain_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a domain list, ``-`` for stdin; blank lines and # comments skipped."""
+    if path == "-":
+        stream: TextIO = sys.stdin
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"{path}: no such file")
+        if p.is_dir():
+            raise InputError(f"{path}: is a directory, expected a file with one domain a line")
+        try:
+            stream = p.open(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    with stream if path != "-" else _nullcontext(stream):
+        for number, line in enumerate(stream, 1):
+            text = line.split("#", 1)[0].strip()
+            if text:
+                yield number, text
+
+
+class _nullcontext:
+    def __init__(self, value: TextIO) -> None:
+        self.value = value
+
+    def __enter__(self) -> TextIO:
+        return self.value
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def domains_from(args_domains: list[str], input_path: str | None, warn: Console) -> Iterator[str]:
+    """Validated domains: positional ones strictly (bad → InputError), list files leniently (bad → warning)."""
+    seen: set[str] = set()
+    for text in args_domains:
+        name = parse_domain(text)
+        if name not in seen:
+            seen.add(name)
+            yield name
+    if input_path:
+        skipped = 0
+        for number, text in read_domain_lines(input_path):
+            try:
+                name = parse_domain(text)
+            except InputError as exc:
+                skipped += 1
+                if skipped <= 5:
+                    warn.print(f"tethers: skipping {input_path}:{number}: {exc.message}", markup=False)
+                continue
+            if name not in seen:
+                seen.add(name)
+                yield name
+        if skipped > 5:
+            warn.print(f"tethers: skipped {skipped} invalid lines in {input_path} in all", markup=False)
+
+
+def open_output(path: str | None) -> TextIO:
+    if not path or path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def open_store(db: str | None):  # type: ignore[no-untyped-def]
+    from tethers.store import HistoryStore, default_path
+
+    path = Path(db) if db else default_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OperationalError(f"{path.parent}: cannot create the history folder: {exc.strerror}") from None
+    return HistoryStore(path)
+
+
+def is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,159 @@
+"""``tethers scan``: collect, attribute, report and store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from tethers.cli.common import FORMATS, domains_from, is_tty, open_output, open_store, stderr_console, stdout_console
+from tethers.engine import Scanner, make_resolver, zone_scanner
+from tethers.errors import InputError, OperationalError
+from tethers.model import ScanResult
+from tethers.util.names import parse_domain
+
+EXAMPLES = """\
+examples:
+  tethers scan example.com
+  tethers scan example.com example.org --format json -o scans.json
+  tethers scan -i vendors.txt --format jsonl > results.jsonl
+  tethers scan example.com --resolver 127.0.0.1:5353
+  tethers scan --zone-file example.com.zone --format html -o report.html
+  cat domains.txt | tethers scan -i - --no-store --format jsonl
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "scan",
+        help="map a domain's providers, owners and jurisdictions from DNS",
+        description="Collect a domain's public DNS evidence, attribute it to providers, their owners and "
+        "jurisdictions, and report it. Every scan is kept in the local history (see 'tethers history').",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to scan, e.g. example.com")
+    p.add_argument("-i", "--input", metavar="FILE", help="read domains from FILE, one a line ('-' for stdin)")
+    p.add_argument("--zone-file", nargs="+", metavar="FILE", type=Path,
+                   help="analyse RFC 1035 master files instead of querying DNS (no network)")
+    p.add_argument("--resolver", metavar="HOST[:PORT]", help="send every query to this server (default: the system resolver)")
+    p.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds to wait for one answer (default 2)")
+    p.add_argument("--retries", type=int, default=2, metavar="N", help="retries after a timeout (default 2)")
+    p.add_argument("--concurrency", type=int, default=16, metavar="N", help="domains scanned at once (default 16)")
+    p.add_argument("--max-queries", type=int, default=64, metavar="N", help="queries in flight at once (default 64)")
+    p.add_argument("--own", nargs="+", default=[], metavar="DOMAIN",
+                   help="other domains of the same organisation, not counted as third parties")
+    p.add_argument("--format", choices=FORMATS, default="terminal", help="output format (default terminal)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--db", metavar="PATH", help="history database (default: in the user data folder; env TETHERS_DB)")
+    p.add_argument("--no-store", action="store_true", help="do not keep these scans in the history")
+    p.set_defaults(func=run)
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    if args.timeout <= 0 or args.timeout > 60:
+        raise InputError("--timeout must be between 0 and 60 seconds")
+    if not 0 <= args.retries <= 10:
+        raise InputError("--retries must be between 0 and 10")
+    if not 1 <= args.concurrency <= 10_000 or not 1 <= args.max_queries <= 10_000:
+        raise InputError("--concurrency and --max-queries must be between 1 and 10000")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_numbers(args)
+    own = tuple(parse_domain(d) for d in args.own)
+    warn = stderr_console()
+    if args.zone_file:
+        if args.domains or args.input or args.resolver:
+            raise InputError("--zone-file takes no DOMAIN, --input or --resolver: the zones name themselves")
+        scanner, targets = zone_scanner(args.zone_file, own=own)
+        domains: Iterable[str] = targets
+        total: int | None = len(targets)
+    else:
+        if not args.domains and not args.input:
+            raise InputError("no domain given", hint="tethers scan example.com, or -i FILE with one domain a line")
+        resolver = make_resolver(args.resolver, timeout=args.timeout, retries=args.retries, concurrency=args.max_queries)
+        scanner = Scanner(resolver, own=own)
+        domains = domains_from(args.domains, args.input, warn)
+        total = len(args.domains) if not args.input else None
+    store = None if args.no_store else open_store(args.db)
+    out = open_output(args.output)
+    try:
+        tally = asyncio.run(_scan_all(scanner, domains, total, args, out, store))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if tally.count == 0:
+        raise InputError("no domains to scan: the input list is empty")
+    if not args.zone_file and tally.silent == tally.count:
+        reasons = ", ".join(sorted({e.reason for r in tally.failed for e in r.errors}))[:160]
+        raise OperationalError(f"the resolver {scanner.resolver.description} did not answer ({reasons})",
+                               hint="check --resolver, or the network")
+    for r in tally.failed[:20]:
+        reasons = ", ".join(sorted({e.reason for e in r.errors}))
+        warn.print(f"tethers: {r.domain}: scan failed ({reasons})", markup=False)
+    if len(tally.failed) > 20:
+        warn.print(f"tethers: {len(tally.failed)} scans failed in all", markup=False)
+    if args.output and args.output != "-":
+        warn.print(f"tethers: wrote {args.format} report to {args.output}", markup=False)
+    return 1 if len(tally.failed) == tally.count else 0
+
+
+@dataclass
+class Tally:
+    """What a run needs to know after the fact, without holding every result of a batch."""
+
+    count: int = 0
+    silent: int = 0  # scans where no server answered at all
+    failed: list[ScanResult] = field(default_factory=list)
+    results: list[ScanResult] = field(default_factory=list)
+
+    def add(self, result: ScanResult, keep: bool) -> None:
+        self.count += 1
+        if result.failed:
+            if len(self.failed) < 1000:
+                self.failed.append(result)
+            if all(e.reason == "timeout" or e.reason.startswith("unreachable") for e in result.errors):
+                self.silent += 1
+        if keep:
+            self.results.append(result)
+
+
+async def _scan_all(scanner: Scanner, domains: Iterable[str], total: int | None, args: argparse.Namespace,
+                    out: TextIO, store) -> Tally:  # type: ignore[no-untyped-def]
+    from tethers.render import FORMATS as RENDERERS
+    from tethers.render import render_jsonl_line, render_terminal
+
+    tally = Tally()
+    # jsonl and terminal stream each result as it completes; the other formats
+    # describe the whole run and so hold every result until the end.
+    keep = args.format not in ("jsonl", "terminal")
+    show_progress = is_tty(sys.stderr) and (total is None or total > 1)
+    progress = Progress(
+        TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}/s"),
+        TimeRemainingColumn(), console=stderr_console(), transient=True, disable=not show_progress,
+    )
+    console = stdout_console(out)
+    with progress:
+        task = progress.add_task("scan", total=total, rate="0.0")
+        async for result in scanner.stream(domains, concurrency=args.concurrency):
+            tally.add(result, keep)
+            if store is not None:
+                store.save(result)
+            if args.format == "jsonl":
+                out.write(render_jsonl_line(result) + "\n")
+                out.flush()
+            elif args.format == "terminal":
+                render_terminal([result], console)
+            elapsed = progress.tasks[0].elapsed or 1e-9
+            progress.update(task, advance=1, rate=f"{tally.count / elapsed:.1f}")
+    if keep and tally.results:
+        text = RENDERERS[args.format](tally.results)
+        out.write(text if text.endswith("\n") else text + "\n")
+    return tally
