@@ -13,7 +13,7 @@ SOA = "@ 3600 IN SOA ns1.{o}. hostmaster.{o}. 1 7200 900 1209600 300\n@ 3600 IN 
 
 def zone(origin: str, body: str) -> LoadedZone:
     text = SOA.format(o=origin) + body
-    z = dns.zone.from_text(text, origin=origin, relativize=True, check_origin=False)
+    z = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
     return LoadedZone(origin, Path(f"<{origin}>"), z)
 
 

@@ -51,7 +51,7 @@ def load_zone_file(path: Path, origin: str | None = None) -> LoadedZone:
     guess = origin or path.name.removesuffix(".zone").removesuffix(".db")
     try:
         zone = dns.zone.from_file(
-            str(path), origin=guess, relativize=True, check_origin=False, allow_include=False
+            str(path), origin=guess, relativize=False, check_origin=False, allow_include=False
         )
     except dns.exception.SyntaxError as exc:
         raise InputError(f"{path}: malformed zone file: {exc}") from None
