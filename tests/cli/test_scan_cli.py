@@ -1,0 +1,108 @@
+"""``tethers scan`` as a user meets it: output, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tethers.cli.main import main
+
+ZONES = Path(__file__).parent.parent / "fixtures" / "zones"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("TETHERS_DB", str(path))
+    return path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_zone_file_scan_as_json(capsys, db):
+    code, out, err = run(capsys, "scan", "--zone-file", str(ZONES / "example.com.zone"), "--format", "json", "--db", str(db))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["schema"] == "tethers/scan@1"
+    (scan,) = doc["scans"]
+    pairs = {(d["function"], d["provider"]["id"]) for d in scan["dependencies"]}
+    assert ("email-inbound", "google-workspace") in pairs
+    assert ("dns", "cloudflare") in pairs or ("dns", "cloudflare-dns") in pairs
+    assert all(d["evidence"] for d in scan["dependencies"]), "every dependency carries its evidence"
+    assert not [e for e in scan["errors"] if e["reason"] == "internal-error"]
+
+
+def test_terminal_report_escapes_hostile_txt(capsys, db):
+    code, out, err = run(capsys, "scan", "--zone-file", str(ZONES / "example.com.zone"), "--db", str(db))
+    assert code == 0, err
+    assert "example.com" in out and "Google" in out
+
+
+def test_scans_are_stored_and_listed(capsys, db):
+    for _ in range(2):
+        assert run(capsys, "scan", "--zone-file", str(ZONES / "example.com.zone"), "--format", "jsonl")[0] == 0
+    code, out, _ = run(capsys, "history", "example.com", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scan"], "no domain given"),
+        (["scan", "not a domain"], "invalid domain name"),
+        (["scan", "https://example.com/"], "not a URL"),
+        (["scan", "--zone-file", "/nonexistent.zone"], "no such file"),
+        (["scan", "example.com", "--resolver", "not-an-ip"], "invalid resolver"),
+        (["scan", "example.com", "--timeout", "0"], "--timeout"),
+        (["scan", "--format", "yaml", "example.com"], "invalid choice"),
+    ],
+    ids=["nothing", "bad-name", "url", "missing-zone", "bad-resolver", "bad-timeout", "bad-format"],
+)
+def test_usage_errors_are_one_line_exit_2(capsys, db, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2
+
+
+def test_malformed_zone_file(capsys, db, tmp_path):
+    bad = tmp_path / "bad.example.com.zone"
+    bad.write_text("$ORIGIN example.com.\n@ IN SOA ns1 host 1 2 3 4 5\nwww IN CNAME\n")
+    code, _, err = run(capsys, "scan", "--zone-file", str(bad))
+    assert code == 2 and "malformed zone file" in err
+
+
+def test_empty_input_list(capsys, db, tmp_path):
+    empty = tmp_path / "domains.txt"
+    empty.write_text("# nothing here\n\n")
+    code, _, err = run(capsys, "scan", "-i", str(empty))
+    assert code == 2 and "empty" in err
+
+
+def test_unreachable_resolver_fails_cleanly_and_keeps_history(capsys, db):
+    assert run(capsys, "scan", "--zone-file", str(ZONES / "example.com.zone"))[0] == 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound and never read: queries go unanswered
+        code, _, err = run(capsys, "scan", "example.com", "--resolver", f"127.0.0.1:{port}", "--timeout", "0.2", "--retries", "0")
+    assert code == 1 and "did not answer" in err
+    code, out, _ = run(capsys, "history", "example.com", "--format", "json")
+    assert len(json.loads(out)) >= 1
+
+
+def test_no_traceback_from_a_real_process(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tethers.cli.main", "scan", "--zone-file", str(tmp_path / "missing.zone")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("tethers: error:") and "Traceback" not in proc.stderr
