@@ -6,11 +6,12 @@ drop it). It follows RFC 1034 section 4.3.2 for a server that is authoritative o
 - a name in no served zone is REFUSED; AXFR/IXFR are REFUSED too (no zone transfers);
 - NS records below an apex are delegations, answered as referrals (AA clear, glue added);
 - a CNAME at the query name is returned and followed while the target stays in the same zone,
-  up to ``MAX_CHAIN`` steps and never twice through the same name (CNAME loops terminate);
+  up to ``MAX_CHAIN`` CNAMEs (as Knot) and never twice through one name (loops terminate);
 - a missing name is NXDOMAIN, an existing name (or empty non-terminal) without the type is
   NODATA; both carry the zone's SOA in the authority section, TTL capped by its minimum
   (RFC 2308);
-- ``*`` wildcards are expanded below their closest encloser (RFC 4592), without DNSSEC.
+- ``*`` wildcards are expanded below their closest encloser (RFC 4592), without DNSSEC;
+- ANY gets one RRset (RFC 8482), records come in canonical order (RFC 4034 section 6.3).
 
 Departures from a full server, on purpose: no DNSSEC records or signing, no zone transfer,
 no recursion, no TSIG (signed queries get FORMERR), EDNS options other than the payload size
@@ -34,7 +35,8 @@ import dns.rdatatype
 import dns.rrset
 import dns.zone
 
-MAX_CHAIN = 16
+# CNAME records one answer may carry before the client must follow on; Knot DNS stops at 5.
+MAX_CHAIN = 5
 UDP_DEFAULT = 512  # RFC 1035 limit for a UDP reply when the query has no EDNS
 TCP_LIMIT = 65535
 
@@ -105,8 +107,9 @@ class Authority:
             limit = max(UDP_DEFAULT, min(query.payload, self.max_udp_payload))
         else:
             limit = UDP_DEFAULT
-        # prefer_truncation keeps what fits and sets TC when answer or authority was cut.
-        return response.to_wire(max_size=limit, prefer_truncation=True)
+        # prefer_truncation keeps what fits and sets TC when answer or authority was cut;
+        # dnspython shuffles records by default, but the same zone should give the same bytes.
+        return response.to_wire(max_size=limit, prefer_truncation=True, want_shuffle=False)
 
     # -- the message -------------------------------------------------------------------------
 
@@ -163,7 +166,7 @@ class Authority:
     ) -> None:
         name = qname
         visited: set[dns.name.Name] = set()
-        for _ in range(MAX_CHAIN):
+        while True:
             visited.add(name)
             cut = _delegation(served, name, qtype)
             if cut is not None:
@@ -185,6 +188,8 @@ class Authority:
             if cname is None or qtype == dns.rdatatype.CNAME:
                 _add_soa(served, response)  # NODATA
                 return
+            if len(response.answer) >= MAX_CHAIN:
+                return  # the client follows the rest, as with Knot
             response.answer.append(_rrset(name, cname))
             target = cname[0].target
             if target in visited or self._zone_for(target) is not served:
@@ -192,7 +197,6 @@ class Authority:
                 # served here) is the client's to follow.
                 return
             name = target
-        # MAX_CHAIN steps without an end: the chain so far is the answer.
 
 
 def _delegation(
@@ -256,7 +260,9 @@ def _add_additional(
 
 def _matching(node: dns.node.Node, qtype: dns.rdatatype.RdataType) -> list[dns.rdataset.Rdataset]:
     if qtype == dns.rdatatype.ANY:
-        return [rds for rds in node.rdatasets if rds.rdclass == dns.rdataclass.IN]
+        # RFC 8482: answer ANY with one RRset, not the whole node; like Knot, the lowest type.
+        present = [rds for rds in node.rdatasets if rds.rdclass == dns.rdataclass.IN]
+        return sorted(present, key=lambda rds: rds.rdtype)[:1]
     rdataset = node.get_rdataset(dns.rdataclass.IN, qtype)
     return [rdataset] if rdataset is not None else []
 
@@ -272,7 +278,11 @@ def _targets(rdatasets: Iterable[dns.rdataset.Rdataset]) -> Iterator[dns.name.Na
 
 def _rrset(name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> dns.rrset.RRset:
     rrset = dns.rrset.RRset(name, rdataset.rdclass, rdataset.rdtype)
-    rrset.update(rdataset)
+    rrset.update_ttl(rdataset.ttl)
+    # Canonical order (RFC 4034 section 6.3), as Knot sends it: the same zone always gives
+    # the same bytes, whatever order dnspython happened to store the records in.
+    for rdata in sorted(rdataset, key=lambda rd: rd.to_digestable(dns.name.root)):
+        rrset.add(rdata)
     return rrset
 
 
