@@ -87,7 +87,7 @@ def _jurisdiction_chips(scan: ScanResult) -> str:
     if not owners:
         return ""
     chips = "".join(
-        f'<span class="chip"><b>{_country(code)}</b>{e(view.functions_text(fns))}</span>' for code, fns in owners.items()
+        f'<span class="chip"><b>{_country(code)}</b> {e(view.functions_text(fns))}</span>' for code, fns in owners.items()
     )
     return f'<div class="chips"><span>Jurisdictions that can compel a provider:</span>{chips}</div>'
 
@@ -108,7 +108,7 @@ def _evidence_details(evidence: tuple[Evidence, ...], rules: tuple[str, ...] = (
 
 def _dependencies(scan: ScanResult) -> str:
     if not scan.dependencies:
-        return '<h3>Dependencies</h3><p class="note">No provider was identified.</p>'
+        return '<h3>Dependencies</h3>\n<p class="note">No provider was identified.</p>'
     rows = []
     for function, deps in view.group_by_function(view.ordered_dependencies(scan)):
         for i, dep in enumerate(deps):
@@ -116,7 +116,8 @@ def _dependencies(scan: ScanResult) -> str:
             tr = '<tr class="group">' if i == 0 else "<tr>"
             rows.append(f"{tr}{fn}{_dependency_cells(dep)}</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Function", "Provider", "Owner", "Owner country", "Server countries", "Evidence"))
-    return f'<h3>Dependencies</h3><table class="deps"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "\n".join(rows)
+    return f'<h3>Dependencies</h3>\n<table class="deps"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
 
 
 def _dependency_cells(dep: Dependency) -> str:
@@ -130,7 +131,7 @@ def _graph(scan: ScanResult) -> str:
     if graph.empty:
         return ""
     svg = render_svg(graph, f"Dependency graph of {scan.domain}")
-    return f'<h3>Dependency graph</h3><div class="graph-wrap">{svg}</div>'
+    return f'<h3>Dependency graph</h3>\n<div class="graph-wrap">\n{svg}\n</div>'
 
 
 def _countries(scan: ScanResult) -> str:
@@ -150,26 +151,27 @@ def _countries(scan: ScanResult) -> str:
         rows.append(f"<tr><td>{e(code)}</td><td>{e(view.country_name(code))}</td><td>{compel}</td><td>{located}</td></tr>")
     head = "<tr><th>Code</th><th>Country</th><th>Owner jurisdiction of</th><th>Servers located for</th></tr>"
     note = '<p class="note">Owner jurisdiction: where the provider\'s ultimate owner is headquartered. Servers: where the addresses of the service sit.</p>'
-    return f'<h3>Countries</h3>{note}<table class="countries"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "\n".join(rows)
+    return f'<h3>Countries</h3>\n{note}\n<table class="countries"><thead>{head}</thead><tbody>\n{body}\n</tbody></table>'
 
 
 def _unattributed(scan: ScanResult) -> str:
     if not scan.unattributed:
         return ""
-    rows = "".join(
+    rows = "\n".join(
         f"<tr><td class=\"fn\">{e(view.function_label(u.function))}</td><td>{e(u.domain)}</td>"
         f"<td>{_countries_inline(u.locations)}</td><td>{_evidence_details((u.evidence,))}</td></tr>"
         for u in scan.unattributed
     )
     head = "<tr><th>Function hint</th><th>Domain</th><th>Server countries</th><th>Evidence</th></tr>"
     note = '<p class="note">Evidence that points outside the organisation but matches no provider in the knowledge base.</p>'
-    return f'<h3>Unattributed evidence</h3>{note}<table class="unattributed"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+    return f'<h3>Unattributed evidence</h3>\n{note}\n<table class="unattributed"><thead>{head}</thead><tbody>\n{rows}\n</tbody></table>'
 
 
 def _errors(scan: ScanResult) -> str:
     if not scan.errors:
         return ""
     summary = ", ".join(f"{e(reason)} ×{n}" for reason, n in view.error_counts(scan))
-    items = "".join(f"<li><code>{e(view.error_line(err))}</code></li>" for err in scan.errors[:MAX_ERRORS])
+    items = "\n".join(f"<li><code>{e(view.error_line(err))}</code></li>" for err in scan.errors[:MAX_ERRORS])
     more = f'<p class="note">(+{len(scan.errors) - MAX_ERRORS} more; the JSON output lists all)</p>' if len(scan.errors) > MAX_ERRORS else ""
-    return f'<h3>Lookup errors</h3><p>{e(view.plural(len(scan.errors), "lookup"))} failed: {summary}.</p><ul>{items}</ul>{more}'
+    return f'<h3>Lookup errors</h3>\n<p>{e(view.plural(len(scan.errors), "lookup"))} failed: {summary}.</p>\n<ul>\n{items}\n</ul>{more}'

@@ -64,11 +64,11 @@ def _evidence_cell(lines: list[str]) -> Text:
 def _dependency_table(scan: ScanResult) -> Table:
     table = Table(title=Text("Dependencies", style="bold"), title_justify="left")
     table.add_column("Function", style="cyan", no_wrap=True)
-    table.add_column("Provider", ratio=2, overflow="fold")
-    table.add_column("Owner", ratio=2, overflow="fold")
+    table.add_column("Provider", ratio=1, overflow="fold")
+    table.add_column("Owner", ratio=1, overflow="fold")
     table.add_column("Owner\ncountry", no_wrap=True)
     table.add_column("Server\ncountries")
-    table.add_column("Evidence", ratio=4, overflow="fold")
+    table.add_column("Evidence", ratio=3, overflow="fold")
     groups = view.group_by_function(view.ordered_dependencies(scan))
     for group_index, (function, deps) in enumerate(groups):
         for row_index, dep in enumerate(deps):
@@ -90,9 +90,9 @@ def _unattributed_table(scan: ScanResult) -> Table:
         title_justify="left",
     )
     table.add_column("Function hint", style="cyan", no_wrap=True)
-    table.add_column("Domain", ratio=2, overflow="fold")
+    table.add_column("Domain", ratio=1, overflow="fold")
     table.add_column("Server\ncountries")
-    table.add_column("Evidence", ratio=4, overflow="fold")
+    table.add_column("Evidence", ratio=3, overflow="fold")
     for item in scan.unattributed:
         table.add_row(
             Text(view.function_label(item.function)),
