@@ -49,12 +49,16 @@ def test_nodes_do_not_overlap_and_fit_the_view_box(parler: ScanResult) -> None:
     graph = build_graph(parler)
     svg = render_svg(graph, "g")
     width, height = map(float, re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())  # type: ignore[union-attr]
-    for col in graph.columns:
-        ys = [n.y for n in col]
-        assert all(b - a >= NODE_H for a, b in zip(ys, ys[1:], strict=False))
-    for x, y, w, h in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="(\d+)" height="(\d+)"', svg):
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="(\d+)" height="(\d+)"', svg)
+    assert len(rects) == sum(len(col) for col in graph.columns)
+    columns: dict[float, list[float]] = {}
+    for x, y, w, h in rects:
         assert float(x) >= 0 and float(x) + float(w) <= width
         assert float(y) >= 0 and float(y) + float(h) <= height
+        columns.setdefault(float(x), []).append(float(y))
+    assert len(columns) == 5
+    for ys in columns.values():
+        assert all(b - a >= NODE_H for a, b in zip(ys, ys[1:], strict=False))
 
 
 def test_labels_are_cut_with_full_text_in_tooltip(parler: ScanResult) -> None:

@@ -34,7 +34,6 @@ class Node:
     title: str  # tooltip: the full, untruncated text
     kind: str  # org, function, provider, unknown, owner, country
     preds: list[int] = field(default_factory=list)  # positions of predecessors, for ordering
-    y: float = 0.0
 
 
 @dataclass
@@ -63,8 +62,7 @@ def build_graph(scan: ScanResult) -> Graph:
         colour = f"c{view.FUNCTION_ORDER[dep.function] % PALETTE}"
         fn = add(1, f"f:{dep.function.value}", dep.function.value, dep.function.value, "function")
         prov = add(2, f"p:{p.id}", view.clean(p.name), view.clean(f"{p.name} ({p.id})"), "provider")
-        owner_title = view.owner_label(p)
-        own = add(3, f"o:{p.owner_id or p.owner}", view.clean(p.owner), owner_title, "owner")
+        own = add(3, f"o:{p.owner_id or p.owner}", view.clean(p.owner), view.owner_label(p), "owner")
         country = view.clean(p.country)
         ctry = add(4, f"c:{country}", f"{country} {view.country_name(country)}".strip(), view.country_label(country), "country")
         edges.setdefault((org, fn), colour)
@@ -119,12 +117,11 @@ def render_svg(graph: Graph, title: str) -> str:
     body_h = tallest * (NODE_H + GAP_Y) - GAP_Y
     width = 2 * PAD + len(COLUMNS) * NODE_W + (len(COLUMNS) - 1) * COL_GAP
     height = TOP + body_h + PAD
-    where: dict[str, tuple[int, float]] = {}
+    where: dict[str, tuple[int, float]] = {}  # node key → (column, top edge); columns centred
     for col, nodes in enumerate(graph.columns):
         offset = TOP + (body_h - (len(nodes) * (NODE_H + GAP_Y) - GAP_Y)) / 2
         for i, node in enumerate(nodes):
-            node.y = offset + i * (NODE_H + GAP_Y)
-            where[node.key] = (col, node.y)
+            where[node.key] = (col, offset + i * (NODE_H + GAP_Y))
     out = [
         f'<svg class="graph" viewBox="0 0 {width} {height:.0f}" '
         f'role="img" aria-label="{esc(title)}">',
@@ -138,10 +135,11 @@ def render_svg(graph: Graph, title: str) -> str:
         out.append(f'<path class="edge {cls}" d="M{x1:.0f} {y1:.1f} C{mid:.0f} {y1:.1f} {mid:.0f} {y2:.1f} {x2:.0f} {y2:.1f}"/>')
     for col, nodes in enumerate(graph.columns):
         for node in nodes:
+            y = where[node.key][1]
             out.append(
                 f'<g class="node {node.kind}"><title>{esc(node.title)}</title>'
-                f'<rect x="{_x(col)}" y="{node.y:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'
-                f'<text x="{_x(col) + 10}" y="{node.y + NODE_H / 2 + 4:.1f}">{esc(view.shorten(node.label, LABEL_CHARS))}</text></g>'
+                f'<rect x="{_x(col)}" y="{y:.1f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'
+                f'<text x="{_x(col) + 10}" y="{y + NODE_H / 2 + 4:.1f}">{esc(view.shorten(node.label, LABEL_CHARS))}</text></g>'
             )
     out.append("</svg>")
     return "\n".join(out)

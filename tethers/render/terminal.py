@@ -20,9 +20,9 @@ MAX_ERRORS = 5  # errors listed in full after the counts
 
 def render_terminal(scans: list[ScanResult], console: Console) -> None:
     """Print each scan: header, dependencies, unattributed evidence, jurisdictions, errors."""
-    for index, scan in enumerate(scans):
-        if index:
-            console.print()
+    # A blank line after each scan rather than between them: the CLI streams one
+    # scan per call, and the scans must still stand apart.
+    for scan in scans:
         _header(scan, console)
         if scan.dependencies:
             console.print(_fit(_dependency_table(scan), console))
@@ -30,6 +30,7 @@ def render_terminal(scans: list[ScanResult], console: Console) -> None:
             console.print(_fit(_unattributed_table(scan), console))
         _jurisdictions(scan, console)
         _errors(scan, console)
+        console.print()
 
 
 def _fit(table: Table, console: Console) -> Table:
