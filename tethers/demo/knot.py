@@ -92,6 +92,16 @@ class KnotServer:
             raise OperationalError("the Knot server is not running")
         return (self.host, self._port)
 
+    @property
+    def pid(self) -> int | None:
+        """knotd's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def workdir(self) -> Path | None:
+        """The private directory holding knot.conf, the zone copies and the databases."""
+        return self._dir
+
     def __enter__(self) -> KnotServer:
         return self.start()
 
@@ -196,13 +206,16 @@ zone:
         config.write_text(self._config(), encoding="utf-8")
         self._log_file = self._dir / "knotd.log"
         with open(self._log_file, "ab") as log:
-            self._proc = subprocess.Popen(
-                [binary, "--config", str(config)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,  # a Ctrl-C in the terminal is ours to relay, not knotd's
-            )
+            try:
+                self._proc = subprocess.Popen(
+                    [binary, "--config", str(config)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,  # Ctrl-C in a terminal reaches us; we stop knotd
+                )
+            except OSError as exc:
+                raise OperationalError(f"cannot run {binary}: {exc.strerror}") from None
 
     def _wait_until_serving(self, *, may_retry: bool) -> bool:
         """True once every zone answers its SOA; False when the port was taken (retry)."""

@@ -88,8 +88,9 @@ def load_zone(source: ZoneSource) -> dns.zone.Zone:
             str(source.path), origin=source.origin, relativize=False, check_origin=False
         )
     except dns.exception.DNSException as exc:
-        # dnspython's syntax errors already read "file:line: what".
-        raise InputError(f"{source.path}: cannot load zone {source.domain}: {exc}") from None
+        # dnspython's syntax errors already start "file:line: "; others need the file named.
+        detail = str(exc) if str(exc).startswith(str(source.path)) else f"{source.path}: {exc}"
+        raise InputError(f"cannot load zone {source.domain}: {detail}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{source.path}: cannot read zone file: {exc}") from None
     if zone.get_rdataset(source.origin, "SOA") is None:
