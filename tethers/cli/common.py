@@ -21,7 +21,9 @@ def stderr_console() -> Console:
 
 
 def stdout_console(file: TextIO | None = None) -> Console:
-    return Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
+    stream = file or sys.stdout
+    # A terminal sets its own width; a pipe or file gets room for the wide tables.
+    return Console(file=stream, highlight=False, soft_wrap=False, width=None if is_tty(stream) else 120)
 
 
 def read_domain_lines(path: str) -> Iterator[tuple[int, str]]:

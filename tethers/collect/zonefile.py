@@ -50,9 +50,12 @@ def load_zone_file(path: Path, origin: str | None = None) -> LoadedZone:
         raise InputError(f"{path}: larger than {MAX_ZONE_BYTES // 2**20} MiB; refusing to load")
     guess = origin or path.name.removesuffix(".zone").removesuffix(".db")
     try:
-        zone = dns.zone.from_file(
-            str(path), origin=guess, relativize=False, check_origin=False, allow_include=False
-        )
+        try:
+            # The file's own $ORIGIN wins over a name guessed from the file name:
+            # dnspython silently drops records outside the origin it is given.
+            zone = _parse(path, origin)
+        except dns.zone.UnknownOrigin:
+            zone = _parse(path, guess)
     except dns.exception.SyntaxError as exc:
         raise InputError(f"{path}: malformed zone file: {exc}") from None
     except dns.exception.DNSException as exc:
@@ -65,6 +68,10 @@ def load_zone_file(path: Path, origin: str | None = None) -> LoadedZone:
         raise InputError(f"{path}: the zone holds no records")
     name = zone.origin.to_text(omit_final_dot=True).lower() if zone.origin else guess
     return LoadedZone(name, path, zone)
+
+
+def _parse(path: Path, origin: str | None) -> dns.zone.Zone:
+    return dns.zone.from_file(str(path), origin=origin, relativize=False, check_origin=False, allow_include=False)
 
 
 class ZoneResolver:

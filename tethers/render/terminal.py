@@ -65,11 +65,11 @@ def _evidence_cell(lines: list[str]) -> Text:
 def _dependency_table(scan: ScanResult) -> Table:
     table = Table(title=Text("Dependencies", style="bold"), title_justify="left")
     table.add_column("Function", style="cyan", no_wrap=True)
-    table.add_column("Provider", ratio=1, overflow="fold")
-    table.add_column("Owner", ratio=1, overflow="fold")
+    table.add_column("Provider", ratio=1, min_width=12, overflow="fold")
+    table.add_column("Owner", ratio=1, min_width=12, overflow="fold")
     table.add_column("Owner\ncountry", no_wrap=True)
     table.add_column("Server\ncountries")
-    table.add_column("Evidence", ratio=3, overflow="fold")
+    table.add_column("Evidence", ratio=3, min_width=20, overflow="fold")
     groups = view.group_by_function(view.ordered_dependencies(scan))
     for group_index, (function, deps) in enumerate(groups):
         for row_index, dep in enumerate(deps):
