@@ -46,6 +46,8 @@ class RuleKind(StrEnum):
     CAA_ISSUER = "caa-issuer"  # issuer domain of CAA issue/issuewild (exact or suffix)
     TXT_PREFIX = "txt-prefix"  # literal prefix of a TXT string (verification tokens)
     TXT_REGEX = "txt-regex"  # anchored regular expression over a whole TXT string
+    CNAME_REGEX = "cname-regex"  # anchored regular expression over a CNAME target, for numbered
+    #                              domains no suffix can cover (vercel-dns-016.com, vercel-dns-017.com...)
     ASN = "asn"  # autonomous system number of an address the domain points at
     CIDR = "cidr"  # IP prefix of an address the domain points at
 

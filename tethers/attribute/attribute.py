@@ -112,6 +112,8 @@ class Attributor:
             hits = self.kb.match_suffix(kind, ev.target)
             if hits:
                 return hits
+        if ev.source in (src.DNS_CNAME, src.DNS_DKIM):
+            return self.kb.match_cname_regex(ev.target)
         return []
 
     def attribute(self, domain: str, evidence: Iterable[Evidence], own: Iterable[str] = ()) -> Attribution:

@@ -49,13 +49,13 @@ class RuleSpec(_Strict):
         if kind in SUFFIX_KINDS:
             if not _HOST.match(value) or "." not in value:
                 raise ValueError(f"{kind} value must be a lower-case domain name without a trailing dot, got {value!r}")
-        elif kind is RuleKind.TXT_REGEX:
+        elif kind in (RuleKind.TXT_REGEX, RuleKind.CNAME_REGEX):
             if not (value.startswith("^") and value.endswith("$")):
-                raise ValueError("txt-regex must be anchored with ^ and $")
+                raise ValueError(f"{kind} must be anchored with ^ and $")
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"txt-regex does not compile: {exc}") from None
+                raise ValueError(f"{kind} does not compile: {exc}") from None
         elif kind is RuleKind.TXT_PREFIX:
             if len(value) < 4:
                 raise ValueError("txt-prefix is too short to be specific (at least 4 characters)")
