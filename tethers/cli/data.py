@@ -87,22 +87,33 @@ def _show(fmt: str) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
 
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from tethers.cli.common import stdout_console
+
     table = Table(title="Datasets in use", title_justify="left")
-    for column in ("dataset", "source", "licence", "snapshot", "age", "in use"):
-        table.add_column(column, overflow="fold")
+    for column in ("dataset", "licence", "snapshot", "age", "version"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("copy", overflow="fold")
     for s in sources:
         age = "unknown" if s.age_days is None else f"{s.age_days} days"
         snapshot = s.snapshot.isoformat() if s.snapshot else "-"
-        table.add_row(s.name, s.source_url or "-", s.licence, snapshot, age, f"{s.origin}: {s.location}")
-    console = Console(file=sys.stdout, highlight=False)
+        table.add_row(s.name, s.licence, snapshot, age, s.version or "-", s.origin)
+    console = stdout_console()
     console.print(table)
     for s in sources:
-        console.print(f"[bold]{s.name}[/bold]: {s.attribution}", markup=True)
-        if s.note:
-            console.print(f"  {s.note}", markup=False)
+        console.print(f"\n[bold]{escape(s.name)}[/bold]: {escape(s.title)}")
+        details = [
+            ("source", s.source_url or "-"),
+            ("file", s.location or "-"),
+            ("contents", ", ".join(f"{n:,} {what}" for what, n in s.counts.items()) or "-"),
+            ("attribution", s.attribution),
+            ("note", s.note),
+        ]
+        for label, text in details:
+            if text:
+                console.print(f"  {label + ':':<13}{escape(text)}")
     return 0
 
 

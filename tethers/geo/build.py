@@ -95,7 +95,7 @@ def read_ranges(
     try:
         with source.path.open("rb") as fh:
             try:
-                for fields in csv.reader(lines.decode(fh)):
+                for fields in csv.reader(lines.decode(fh), strict=True):
                     if not fields:
                         continue
                     if len(fields) != spec.columns:

@@ -167,8 +167,13 @@ def write_dataset(path: Path, data: DatasetArrays) -> None:
 
 def read_dataset(path: Path) -> DatasetArrays:
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        # Open the file ourselves: np.load(path) leaks its handle when the zip is damaged.
+        with path.open("rb") as fh:
+            loaded = np.load(fh, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with loaded as npz:
+                arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetFileError(f"{path}: {exc}") from None
     missing = [k for k in _TABLE_ARRAYS if k not in arrays]

@@ -84,7 +84,7 @@ def _ip_datasets(candidates: Candidates, today: date) -> list[DataSource]:
                 version=raw.get("upstream_version"),
                 location=str(loaded.path),
                 origin=loaded.origin,
-                counts={f"{k} ranges": int(v) for k, v in rows.items()} if isinstance(rows, dict) else {},
+                counts={f"{k.replace('ip', 'IP')} ranges": int(v) for k, v in rows.items()} if isinstance(rows, dict) else {},
                 note=" ".join(n for n in notes if n),
             )
         )
