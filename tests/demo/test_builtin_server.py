@@ -331,6 +331,23 @@ def test_stop_closes_both_sockets(lab_zone: Path) -> None:
     server.stop()  # a second stop is harmless
 
 
+def test_stop_ends_idle_tcp_connections(lab_zone: Path) -> None:
+    server = BuiltinServer([lab_zone]).start()
+    with socket.create_connection(server.address, timeout=3) as idle:
+        wire = dns.message.make_query("lab.test", "A").to_wire()
+        idle.sendall(struct.pack("!H", len(wire)) + wire)
+        _read_framed(idle)  # the server has accepted and served this connection
+        server.stop()  # must not wait for the client, nor leave its connection open
+        assert idle.recv(1) == b""  # the server closed its end
+    assert server.errors == []
+
+
+def test_idle_tcp_client_is_disconnected(lab_zone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tethers.demo.server._TCP_IDLE", 0.2)
+    with BuiltinServer([lab_zone]) as server, socket.create_connection(server.address, timeout=3) as idle:
+        assert idle.recv(1) == b""  # closed by the server after 0.2 s of silence
+
+
 def test_fixed_port_already_taken_is_an_operational_error(lab_zone: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))

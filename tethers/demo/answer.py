@@ -129,7 +129,7 @@ class Authority:
         self._resolve(served, question.name, question.rdtype, response)
         return response
 
-    def _precheck(self, query: dns.message.Message) -> int | None:
+    def _precheck(self, query: dns.message.Message) -> dns.rcode.Rcode | None:
         """The rcode for a query this server will not look up, or None to go ahead."""
         if query.opcode() != dns.opcode.QUERY:
             return dns.rcode.NOTIMP

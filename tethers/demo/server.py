@@ -29,6 +29,7 @@ from tethers.demo.zones import ZoneFiles, ZoneSource, load_zone, zone_sources
 from tethers.errors import OperationalError
 
 _TCP_IDLE = 10.0  # seconds a TCP client may stay silent before we hang up (RFC 7766 section 6.2.3)
+_TCP_MAX_BUFFERED = 1 << 20  # unread reply bytes one TCP client may pile up
 _STARTUP = 10.0
 _SERVFAIL = 2
 
@@ -101,9 +102,10 @@ class BuiltinServer:
         self._address = None
         if thread is None or loop is None:
             return
-        if stop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop already ended on its own
-                loop.call_soon_threadsafe(stop.set)
+        with contextlib.suppress(RuntimeError):  # the loop already ended on its own
+            # The stop event exists once serving began; before that, stopping the loop aborts
+            # the start-up, which _run reports and cleans up after.
+            loop.call_soon_threadsafe(stop.set if stop is not None else loop.stop)
         thread.join()
 
     # -- the event loop thread ---------------------------------------------------------------
@@ -140,52 +142,22 @@ class BuiltinServer:
     async def _serve(self, udp: socket.socket, tcp: socket.socket, ready: threading.Event) -> None:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        connections: set[asyncio.Task[None]] = set()
-
-        async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            connections.add(task)
-            try:
-                await self._serve_tcp(reader, writer)
-            finally:
-                connections.discard(task)
-
+        # Open TCP connections, closed at shutdown (Python 3.11's Server.close() leaves them).
+        connections: set[asyncio.Transport] = set()
         transport, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), sock=udp)
-        server = await asyncio.start_server(on_connection, sock=tcp)
+        server = await loop.create_server(lambda: _TcpProtocol(self, connections), sock=tcp)
         try:
             ready.set()
             await self._stop.wait()
         finally:
             transport.close()
             server.close()
-            # Python 3.11's Server.close() leaves accepted connections open: end them here.
-            for task in list(connections):
-                task.cancel()
-            await asyncio.gather(*connections, return_exceptions=True)
+            for connection in list(connections):
+                connection.close()
             await server.wait_closed()
-
-    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                try:
-                    header = await asyncio.wait_for(reader.readexactly(2), _TCP_IDLE)
-                    (length,) = struct.unpack("!H", header)
-                    wire = await asyncio.wait_for(reader.readexactly(length), _TCP_IDLE)
-                except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
-                    return
-                reply = self.handle(wire, tcp=True)
-                if reply is None:
-                    return  # unanswerable bytes on a stream: the framing cannot be trusted
-                writer.write(struct.pack("!H", len(reply)) + reply)
-                try:
-                    await writer.drain()
-                except ConnectionError:
-                    return
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
+            # Transports finish closing in callbacks: let them run before the loop ends.
+            for _ in range(3):
+                await asyncio.sleep(0)
 
     def handle(self, wire: bytes, *, tcp: bool) -> bytes | None:
         """One query's reply; a bug in answering becomes SERVFAIL plus an entry in ``errors``."""
@@ -199,6 +171,56 @@ class BuiltinServer:
             return struct.pack("!HHHHHH", query_id, 0x8000 | (flags & 0x7900) | _SERVFAIL, 0, 0, 0, 0)
 
 
+class _TcpProtocol(asyncio.Protocol):
+    """DNS over TCP (RFC 7766): two-byte length frames, answered in order, idle timeout."""
+
+    def __init__(self, server: BuiltinServer, connections: set[asyncio.Transport]) -> None:
+        self._server = server
+        self._connections = connections
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._connections.add(self._transport)
+        self._arm_idle_timer()
+
+    def data_received(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        self._buffer += data
+        while len(self._buffer) >= 2:
+            (length,) = struct.unpack("!H", self._buffer[:2])
+            if len(self._buffer) < 2 + length:
+                break
+            wire = bytes(self._buffer[2 : 2 + length])
+            del self._buffer[: 2 + length]
+            reply = self._server.handle(wire, tcp=True)
+            if reply is None:
+                transport.close()  # unanswerable bytes on a stream: the framing is suspect
+                return
+            transport.write(struct.pack("!H", len(reply)) + reply)
+        if transport.get_write_buffer_size() > _TCP_MAX_BUFFERED:
+            transport.abort()  # a client that sends queries but never reads the answers
+            return
+        self._arm_idle_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._transport is not None:
+            self._connections.discard(self._transport)
+
+    def _arm_idle_timer(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._transport is not None:
+            loop = asyncio.get_running_loop()
+            self._idle = loop.call_later(_TCP_IDLE, self._transport.close)
+
+
 class _UdpProtocol(asyncio.DatagramProtocol):
     def __init__(self, server: BuiltinServer) -> None:
         self._server = server
@@ -208,7 +230,7 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         # The selector loop's UDP transport does not subclass DatagramTransport; it has sendto().
         self._transport = cast(asyncio.DatagramTransport, transport)
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+    def datagram_received(self, data: bytes, addr: Any) -> None:  # (host, port[, flow, scope])
         reply = self._server.handle(data, tcp=False)
         if reply is not None and self._transport is not None:
             self._transport.sendto(reply, addr)

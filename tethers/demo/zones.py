@@ -45,12 +45,12 @@ def zone_sources(zones: ZoneFiles) -> tuple[ZoneSource, ...]:
         zones = [zones]
     pairs: list[tuple[str | None, str | os.PathLike[str]]] = []
     if isinstance(zones, Mapping):
-        pairs = [(str(origin), path) for origin, path in zones.items()]
+        pairs = [(str(name), path) for name, path in zones.items()]
     else:
         for item in zones:
             if isinstance(item, tuple):
-                origin, path = item
-                pairs.append((str(origin), path))
+                name, path = item
+                pairs.append((str(name), path))
             else:
                 pairs.append((None, item))
     if not pairs:
