@@ -74,7 +74,8 @@ def serve(files: dict[str, bytes | Reply]) -> Iterator[str]:
     """Serve ``files`` on 127.0.0.1, an ephemeral port; yield the base URL."""
     handler = type("Handler", (_Handler,), {"files": files, "requests": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="loopback-http", daemon=True)
+    # A short poll interval so shutdown() returns at once rather than after half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="loopback-http", daemon=True)
     thread.start()
     try:
         host, port = server.server_address[:2]
