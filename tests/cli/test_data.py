@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.geo.loopback import Reply, closed_port, serve, small_upstream
+from tethers.cli.data import _Progress
 from tethers.cli.main import main
 from tethers.geo.files import sha256_file
 from tethers.geo.locate import default_locator
@@ -126,3 +128,16 @@ def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and "tethers data update --source-url" in out
+
+
+def test_progress_reports_only_large_downloads_on_one_line_each() -> None:
+    out = io.StringIO()
+    progress = _Progress(out)
+    progress("package.json", 500, 500)  # small: silent
+    assert out.getvalue() == ""
+    progress("asn-ipv4.csv", 1 << 16, 24_000_000)
+    progress("asn-ipv4.csv", 1 << 17, 24_000_000)  # within 0.2 s of the last line: skipped
+    progress("asn-ipv4.csv", 24_000_000, 24_000_000)  # finished: always shown, then a newline
+    text = out.getvalue()
+    assert text.count("\rdownloading asn-ipv4.csv") == 2
+    assert text.endswith("24.0 of 24.0 MB\x1b[K\n")

@@ -55,6 +55,11 @@ def test_parse_many_fast_path_and_mixed_path_agree() -> None:
     assert mixed.v6_keys.tolist() == [bytes(15) + b"\x01"]
 
 
+def test_a_single_string_is_a_caller_bug() -> None:
+    with pytest.raises(TypeError):
+        parse_many("1.1.1.1")
+
+
 def test_keys_refuse_out_of_range_values() -> None:
     with pytest.raises(ValueError):
         v4_key(1 << 32)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +55,18 @@ def test_update_installs_both_datasets_with_provenance(tmp_path: Path) -> None:
     loc = locator.locate("9.9.9.9")
     assert (loc.asn, loc.as_name, loc.country) == (19281, "Quad9", "CH")
     assert locator.locate("2606:4700::1").asn == 13335
+
+
+def test_stale_staging_folders_are_removed_live_ones_kept(installed: Path) -> None:
+    stale = installed / ".update-killed"
+    stale.mkdir()
+    (stale / "asn-ipv4.csv").write_bytes(b"partial")
+    os.utime(stale, (time.time() - 2 * 86_400,) * 2)
+    recent = installed / ".update-running"
+    recent.mkdir()
+    with serve(small_upstream()) as base:
+        update(base, installed, min_rows=1)
+    assert not stale.exists() and recent.is_dir()
 
 
 def test_default_target_is_the_user_data_dir(user_data_dir: Path) -> None:

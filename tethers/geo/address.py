@@ -57,6 +57,8 @@ def _as_text(item: object) -> object:
 
 def parse_many(ips: Iterable[object]) -> ParsedAddresses:
     """Parse a batch of address strings; anything that is not an address is skipped."""
+    if isinstance(ips, str | bytes):  # would be read character by character
+        raise TypeError("parse_many takes an iterable of addresses, not a single string")
     items: Sequence[object] = ips if isinstance(ips, list | tuple) else list(ips)
     count = len(items)
     try:

@@ -20,7 +20,9 @@ import http.client
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,6 +43,7 @@ Progress = Callable[[str, int, int | None], None]  # (file label, bytes so far, 
 # "2.3.2026061719": major.minor.YYYYMMDDHH, the scheme upstream versions its daily releases with.
 _VERSION_DATE = re.compile(r"^\d+\.\d+\.(\d{4})(\d{2})(\d{2})(\d{2})?$")
 _CHUNK = 1 << 16
+_STAGING_PREFIX = ".update-"
 
 
 def snapshot_from_version(version: str) -> date | None:
@@ -156,6 +159,14 @@ def _fetch_dataset(
     )
 
 
+def _remove_stale_staging(target: Path) -> None:
+    """Staging folders of updates killed midway (a day old: a live update is never that slow)."""
+    cutoff = time.time() - 86_400
+    for stale in target.glob(f"{_STAGING_PREFIX}*"):
+        if stale.is_dir() and stale.stat().st_mtime < cutoff:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def update(
     source_url: str | Path | None = None,
     into: Path | None = None,
@@ -176,7 +187,8 @@ def update(
     target = into or user_generated_dir()
     try:
         target.mkdir(parents=True, exist_ok=True)
-        staging_dir = tempfile.TemporaryDirectory(dir=target, prefix=".update-")
+        _remove_stale_staging(target)
+        staging_dir = tempfile.TemporaryDirectory(dir=target, prefix=_STAGING_PREFIX)
     except OSError as exc:
         raise OperationalError(f"cannot write to {target}: {exc.strerror or exc}") from None
     with staging_dir as staging_name:
