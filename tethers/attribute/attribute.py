@@ -72,7 +72,7 @@ class Locator(Protocol):
 class _Dep:
     function: Function
     provider: ProviderRef
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: dict[Evidence, None] = field(default_factory=dict)  # ordered set: equal facts once
     locations: dict[str, Location] = field(default_factory=dict)
     rules: dict[str, None] = field(default_factory=dict)
 
@@ -133,8 +133,7 @@ class Attributor:
             dep = deps.get(key)
             if dep is None:
                 dep = deps[key] = _Dep(hit.function, self.kb.provider(hit.provider_id))
-            if ev not in dep.evidence:
-                dep.evidence.append(ev)
+            dep.evidence.setdefault(ev)
             dep.rules[hit.label] = None
             return dep
 
