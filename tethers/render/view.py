@@ -53,6 +53,9 @@ def source_kind(source: str) -> str:
 
 def evidence_short(ev: Evidence, limit: int = 80) -> str:
     """One evidence as ``MX parler-com.mail.protection.outlook.com``: kind and what matched."""
+    if ev.source in ("dns:A", "dns:AAAA"):
+        # An address means little without the name that led to it.
+        return clean(f"{source_kind(ev.source)} {shorten(ev.name, limit)} → {ev.target}")
     return clean(f"{source_kind(ev.source)} {shorten(ev.target or ev.value, limit)}")
 
 
