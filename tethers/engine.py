@@ -17,7 +17,7 @@ from pathlib import Path
 from tethers.attribute import Attributor
 from tethers.attribute.attribute import Locator
 from tethers.collect.dns import DnsCollector
-from tethers.collect.resolver import CachingResolver, DnsResolver, Resolver, parse_server
+from tethers.collect.resolver import Answer, CachingResolver, DnsResolver, Resolver, parse_server
 from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
 from tethers.errors import InputError
 from tethers.kb import KnowledgeBase, default_kb
@@ -48,15 +48,14 @@ class Scanner:
 
     def __post_init__(self) -> None:
         self.cache = CachingResolver(self.resolver)
-        self.collector = DnsCollector(self.cache)
         self.attributor = Attributor(self.kb, self.locator)
 
     async def scan(self, domain: str) -> ScanResult:
         started = _now()
         t0 = time.perf_counter()
-        before = self.cache.queries + self.cache.hits
+        counter = CountingResolver(self.cache)
         try:
-            collected = await self.collector.collect(domain, self.zone_names.get(domain))
+            collected = await DnsCollector(counter).collect(domain, self.zone_names.get(domain))
             attribution = self.attributor.attribute(domain, collected.evidence, self.own)
         except Exception as exc:  # noqa: BLE001 - recorded, see module docstring
             return ScanResult(
@@ -76,7 +75,7 @@ class Scanner:
             unattributed=attribution.unattributed,
             errors=tuple(collected.errors),
             evidence_count=len(collected.evidence),
-            queries=self.cache.queries + self.cache.hits - before,
+            queries=counter.count,
             meta=meta,
         )
 
@@ -101,6 +100,19 @@ class Scanner:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 yield task.result()
+
+
+class CountingResolver:
+    """Counts the lookups one scan asks for (answered from the shared cache or not)."""
+
+    def __init__(self, inner: Resolver) -> None:
+        self.inner = inner
+        self.description = inner.description
+        self.count = 0
+
+    async def query(self, name: str, rdtype: str) -> Answer:
+        self.count += 1
+        return await self.inner.query(name, rdtype)
 
 
 def make_resolver(server: str | None, *, timeout: float = 2.0, retries: int = 2, concurrency: int = 64) -> DnsResolver:

@@ -41,26 +41,23 @@ SOURCES = (DNS_NS, DNS_SOA, DNS_MX, DNS_TXT, "dns:SPF", DNS_DMARC, DNS_DKIM, DNS
 
 # Names where organisations commonly point services at providers.
 SERVICE_NAMES = (
-    "www", "mail", "webmail", "email", "autodiscover", "lyncdiscover", "sip", "enterpriseregistration",
-    "enterpriseenrollment", "login", "sso", "auth", "id", "accounts", "account", "identity", "support",
-    "help", "helpdesk", "kb", "status", "shop", "store", "checkout", "pay", "billing", "api", "cdn",
-    "static", "assets", "media", "images", "img", "files", "download", "app", "portal", "docs", "blog",
-    "news", "community", "forum", "careers", "jobs", "events", "learn", "developer", "developers", "dev",
-    "m", "go", "link", "links", "click", "track", "info", "marketing", "newsletter", "remote", "vpn",
-    "meet", "chat", "calendar", "mta-sts", "smtp", "imap", "mx", "investors", "press",
+    "www", "mail", "webmail", "email", "autodiscover", "lyncdiscover", "enterpriseregistration",
+    "enterpriseenrollment", "login", "sso", "auth", "id", "accounts", "support", "help", "helpdesk",
+    "status", "shop", "store", "api", "cdn", "static", "assets", "media", "app", "portal", "docs", "blog",
+    "news", "community", "careers", "jobs", "events", "developer", "go", "link", "click", "track", "info",
+    "remote", "vpn", "meet", "mta-sts", "smtp", "imap",
 )
-# DKIM selectors that providers hand out (Microsoft, Google, Mailchimp, SendGrid, Mandrill, Zendesk...).
+# DKIM selectors that providers hand out: Microsoft (selector1/2), Google (google), SendGrid
+# (s1/s2), Mailchimp/Mandrill (k1-k3, mandrill), Zendesk, Proton, Fastmail, Constant Contact,
+# Campaign Monitor, Mailjet, Brevo and generic ones.
 DKIM_SELECTORS = (
     "selector1", "selector2", "google", "k1", "k2", "k3", "s1", "s2", "mandrill", "zendesk1", "zendesk2",
-    "default", "dkim", "mail", "smtp", "mxvault", "everlytickey1", "everlytickey2", "cm", "pm", "mte1",
-    "hs1", "hs2", "sig1", "protonmail", "protonmail2", "protonmail3", "fm1", "fm2", "fm3", "zoho", "mailjet",
-    "sendinblue", "mailo", "key1", "key2", "ctct1", "ctct2", "spop1024", "dk", "amazonses", "intercom",
-    "krs", "mg", "smtpapi", "turbo-smtp", "scph0220",
+    "default", "dkim", "mail", "smtp", "mte1", "protonmail", "protonmail2", "protonmail3", "fm1", "fm2",
+    "fm3", "ctct1", "ctct2", "cm", "mailjet",
 )
 SRV_NAMES = (
-    "_autodiscover._tcp", "_sip._tls", "_sipfederationtls._tcp", "_sip._tcp", "_sip._udp",
-    "_xmpp-server._tcp", "_xmpp-client._tcp", "_submission._tcp", "_submissions._tcp", "_imaps._tcp",
-    "_caldavs._tcp", "_carddavs._tcp",
+    "_autodiscover._tcp", "_sip._tls", "_sipfederationtls._tcp", "_xmpp-server._tcp", "_submission._tcp",
+    "_imaps._tcp",
 )
 APEX_TYPES = ("NS", "SOA", "MX", "TXT", "CAA", "A", "AAAA")
 MAX_CNAME_CHAIN = 10
