@@ -79,6 +79,12 @@ class Scanner:
             meta=meta,
         )
 
+    def close(self) -> None:
+        """Release sockets; call from inside the event loop that scanned."""
+        close = getattr(self.resolver, "close", None)
+        if close is not None:
+            close()
+
     async def stream(self, domains: Iterable[str], concurrency: int = 16) -> AsyncIterator[ScanResult]:
         """Scan domains with at most ``concurrency`` in flight, yielding results as they finish.
 
@@ -150,7 +156,10 @@ def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own:
 
     async def one() -> ScanResult:
         scanner = Scanner(make_resolver(resolver, timeout=timeout), own=tuple(own))
-        return await scanner.scan(name)
+        try:
+            return await scanner.scan(name)
+        finally:
+            scanner.close()
 
     return _run(one())
 

@@ -104,4 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _scan(scanner: Scanner, domains: list[str]) -> list[ScanResult]:
-    return [await scanner.scan(d) for d in domains]
+    try:
+        return [await scanner.scan(d) for d in domains]
+    finally:
+        scanner.close()

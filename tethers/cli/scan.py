@@ -128,7 +128,6 @@ class Tally:
 async def _scan_all(scanner: Scanner, domains: Iterable[str], total: int | None, args: argparse.Namespace,
                     out: TextIO, store) -> Tally:  # type: ignore[no-untyped-def]
     from tethers.render import FORMATS as RENDERERS
-    from tethers.render import render_jsonl_line, render_terminal
 
     tally = Tally()
     # jsonl and terminal stream each result as it completes; the other formats
@@ -142,18 +141,27 @@ async def _scan_all(scanner: Scanner, domains: Iterable[str], total: int | None,
     console = stdout_console(out)
     with progress:
         task = progress.add_task("scan", total=total, rate="0.0")
-        async for result in scanner.stream(domains, concurrency=args.concurrency):
-            tally.add(result, keep)
-            if store is not None:
-                store.save(result)
-            if args.format == "jsonl":
-                out.write(render_jsonl_line(result) + "\n")
-                out.flush()
-            elif args.format == "terminal":
-                render_terminal([result], console)
-            elapsed = progress.tasks[0].elapsed or 1e-9
-            progress.update(task, advance=1, rate=f"{tally.count / elapsed:.1f}")
+        try:
+            await _consume(scanner, domains, args, out, store, tally, keep, console, progress, task)
+        finally:
+            scanner.close()
     if keep and tally.results:
         text = RENDERERS[args.format](tally.results)
         out.write(text if text.endswith("\n") else text + "\n")
     return tally
+
+
+async def _consume(scanner, domains, args, out, store, tally, keep, console, progress, task) -> None:  # type: ignore[no-untyped-def]
+    from tethers.render import render_jsonl_line, render_terminal
+
+    async for result in scanner.stream(domains, concurrency=args.concurrency):
+        tally.add(result, keep)
+        if store is not None:
+            store.save(result)
+        if args.format == "jsonl":
+            out.write(render_jsonl_line(result) + "\n")
+            out.flush()
+        elif args.format == "terminal":
+            render_terminal([result], console)
+        elapsed = progress.tasks[0].elapsed or 1e-9
+        progress.update(task, advance=1, rate=f"{tally.count / elapsed:.1f}")

@@ -122,8 +122,49 @@ def system_servers() -> list[str]:
     return [str(s) for s in servers]
 
 
+class _UdpChannel(asyncio.DatagramProtocol):
+    """One connected UDP socket to one server; replies are matched to queries by ID and question.
+
+    Sharing one long-lived socket (instead of one per query) is what keeps a
+    Python scanner fast: see docs/design.md.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]] = {}
+        self.error: OSError | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: object) -> None:
+        if len(data) < 12:
+            return
+        entry = self.pending.get(int.from_bytes(data[:2], "big"))
+        if entry is None:
+            return  # late or stray reply
+        request, future = entry
+        try:
+            reply = dns.message.from_wire(data, ignore_trailing=True)
+        except dns.exception.DNSException:
+            return  # garbage on our port is not an answer; the query times out or a good reply follows
+        if not request.is_response(reply) or future.done():
+            return
+        future.set_result(reply)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable and friends: fail every waiting query now.
+        self.error = exc if isinstance(exc, OSError) else OSError(str(exc))
+        for _, future in self.pending.values():
+            if not future.done():
+                future.set_exception(self.error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
 class DnsResolver:
-    """Queries one or more servers with RD set; UDP with TCP fallback; timeouts and retries."""
+    """Queries one or more servers with RD set: UDP on one shared socket per server, TCP on truncation."""
 
     def __init__(
         self,
@@ -139,7 +180,10 @@ class DnsResolver:
         self.servers = servers
         self.timeout = timeout
         self.retries = retries
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
+        self._channels: dict[tuple[str, int], _UdpChannel] = {}
+        self._opening: dict[tuple[str, int], asyncio.Lock] = {}
         self.description = description or ", ".join(f"{h}:{p}" for h, p in servers)
         self.sent = 0
 
@@ -148,37 +192,76 @@ class DnsResolver:
         servers = system_servers()
         return cls([(s, 53) for s in servers], description=f"system ({', '.join(servers)})", **kwargs)  # type: ignore[arg-type]
 
+    async def _channel(self, server: tuple[str, int]) -> _UdpChannel:
+        channel = self._channels.get(server)
+        if channel is not None and channel.transport is not None and channel.error is None:
+            return channel
+        lock = self._opening.setdefault(server, asyncio.Lock())
+        async with lock:
+            channel = self._channels.get(server)
+            if channel is not None and channel.transport is not None and channel.error is None:
+                return channel
+            if channel is not None and channel.transport is not None:
+                channel.transport.close()
+            loop = asyncio.get_running_loop()
+            _, channel = await loop.create_datagram_endpoint(_UdpChannel, remote_addr=server)
+            self._channels[server] = channel
+            return channel
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            if channel.transport is not None:
+                channel.transport.close()
+        self._channels.clear()
+
     async def query(self, name: str, rdtype: str) -> Answer:
         try:
             qname = dns.name.from_text(name)
         except dns.exception.DNSException as exc:
             return Answer(name, rdtype, "", error=f"malformed: {exc}")
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
         last_error = "timeout"
         async with self._slots:
             for attempt in range(self.retries + 1):
-                host, port = self.servers[attempt % len(self.servers)]
-                request = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
-                request.flags |= dns.flags.RD
-                self.sent += 1
+                server = self.servers[attempt % len(self.servers)]
                 try:
-                    response, _ = await dns.asyncquery.udp_with_fallback(
-                        request, host, timeout=self.timeout, port=port
-                    )
-                except dns.exception.Timeout:
+                    reply = await self._exchange(server, qname, rdtype)
+                except TimeoutError:
                     last_error = "timeout"
-                    await asyncio.sleep(random.uniform(0, 0.05 * (attempt + 1)))
                     continue
                 except ConnectionRefusedError:
-                    last_error = f"unreachable: {host}:{port} refused the connection"
+                    last_error = f"unreachable: {server[0]}:{server[1]} refused the connection"
                     continue
                 except OSError as exc:
-                    last_error = f"unreachable: {host}:{port}: {exc.strerror or exc}"
+                    last_error = f"unreachable: {server[0]}:{server[1]}: {exc.strerror or exc}"
                     continue
                 except dns.exception.DNSException as exc:
                     return Answer(name, rdtype, "", error=f"malformed: {type(exc).__name__}: {exc}")
-                rcode = dns.rcode.to_text(response.rcode())
-                return Answer(name, rdtype, rcode, _records(response))
+                rcode = dns.rcode.to_text(reply.rcode())
+                return Answer(name, rdtype, rcode, _records(reply))
         return Answer(name, rdtype, "", error=last_error)
+
+    async def _exchange(self, server: tuple[str, int], qname: dns.name.Name, rdtype: str) -> dns.message.Message:
+        channel = await self._channel(server)
+        request = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
+        request.flags |= dns.flags.RD
+        while request.id in channel.pending:
+            request.id = random.randrange(65536)
+        future: asyncio.Future[dns.message.Message] = asyncio.get_running_loop().create_future()
+        channel.pending[request.id] = (request, future)
+        try:
+            assert channel.transport is not None
+            channel.transport.sendto(request.to_wire())
+            self.sent += 1
+            reply = await asyncio.wait_for(future, self.timeout)
+        finally:
+            channel.pending.pop(request.id, None)
+        if reply.flags & dns.flags.TC:
+            # Truncated: ask again over TCP (RFC 7766).
+            self.sent += 1
+            reply = await dns.asyncquery.tcp(request, server[0], timeout=self.timeout, port=server[1])
+        return reply
 
 
 @dataclass
