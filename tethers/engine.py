@@ -76,6 +76,7 @@ class Scanner:
             errors=tuple(collected.errors),
             evidence_count=len(collected.evidence),
             queries=counter.count,
+            apex=dict(collected.apex),
             meta=meta,
         )
 

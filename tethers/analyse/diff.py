@@ -166,6 +166,10 @@ def _host_of(ev: Evidence) -> str:
 
 
 def _hosts(scan: ScanResult, source: str) -> frozenset[str]:
+    rdtype = source.split(":", 1)[1]
+    if scan.apex.get(rdtype):
+        # Scans since apex sets were recorded keep every host, own ones included.
+        return frozenset(h for text in scan.apex[rdtype] if (h := normalise(text.split()[-1])))
     apex = normalise(scan.domain)
     return frozenset(
         host

@@ -79,6 +79,7 @@ class Collected:
     evidence: list[Evidence] = field(default_factory=list)
     errors: list[CollectError] = field(default_factory=list)
     silenced: Counter[str] = field(default_factory=Counter)  # expected gaps, e.g. not-in-zones
+    apex: dict[str, tuple[str, ...]] = field(default_factory=dict)  # NS, MX, CAA, A, AAAA at the apex
 
     def fail(self, answer: Answer) -> bool:
         """Record why ``answer`` failed, if it did; True when it did."""
@@ -145,6 +146,10 @@ class DnsCollector:
         for rdtype, answer in answers.items():
             if out.fail(answer):
                 continue
+            if rdtype != "SOA" and rdtype != "TXT":
+                texts = sorted({r.text.lower() for r in answer.records if r.rdtype == rdtype and r.owner == domain})
+                if texts:
+                    out.apex[rdtype] = tuple(texts)
             if rdtype == "NS":
                 await self._ns_records(answer.of_type("NS"), out)
             elif rdtype == "SOA":

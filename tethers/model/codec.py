@@ -123,6 +123,7 @@ def scan_to_dict(scan: ScanResult) -> dict[str, Any]:
         "dependencies": [dependency_to_dict(d) for d in scan.dependencies],
         "unattributed": [unattributed_to_dict(u) for u in scan.unattributed],
         "errors": [error_to_dict(e) for e in scan.errors],
+        "apex": {k: list(v) for k, v in sorted(scan.apex.items())},
         "meta": dict(scan.meta),
     }
 
@@ -139,6 +140,7 @@ def scan_from_dict(data: dict[str, Any]) -> ScanResult:
         errors=tuple(error_from_dict(e) for e in data["errors"]),
         evidence_count=data.get("evidence_count", 0),
         queries=data.get("queries", 0),
+        apex={k: tuple(v) for k, v in data.get("apex", {}).items()},
         meta=dict(data.get("meta", {})),
     )
 

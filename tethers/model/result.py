@@ -72,6 +72,9 @@ class ScanResult:
     errors: tuple[CollectError, ...] = ()
     evidence_count: int = 0
     queries: int = 0
+    # The apex record sets as seen (NS and MX hosts, CAA, addresses), own hosts included,
+    # so that history can tell when name servers or mail exchangers move.
+    apex: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
