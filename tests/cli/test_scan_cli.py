@@ -106,3 +106,19 @@ def test_no_traceback_from_a_real_process(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("tethers: error:") and "Traceback" not in proc.stderr
+
+
+def test_a_50000_record_zone_scans(capsys, tmp_path):
+    lines = ["$ORIGIN big-corp.com.", "$TTL 300", "@ IN SOA ns1 host 1 2 3 4 5", "@ IN NS ada.ns.cloudflare.com.",
+             "@ IN MX 10 aspmx.l.google.com."]
+    for i in range(50_000):
+        kind = i % 3
+        lines.append(f"h{i} IN A 192.0.2.{i % 250 + 1}" if kind == 0 else
+                     f"h{i} IN CNAME x{i}.cloudfront.net." if kind == 1 else f'h{i} IN TXT "note {i} <b>"')
+    zone = tmp_path / "big-corp.com.zone"
+    zone.write_text("\n".join(lines) + "\n")
+    code, out, err = run(capsys, "scan", "--zone-file", str(zone), "--no-store", "--format", "jsonl")
+    assert code == 0, err
+    (scan,) = [json.loads(line) for line in out.splitlines()]
+    cdn = next(d for d in scan["dependencies"] if d["provider"]["id"] == "aws-cloudfront")
+    assert len(cdn["evidence"]) == 16_667

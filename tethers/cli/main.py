@@ -61,10 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tethers: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader went away (`tethers scan ... | head`): exit quietly.
+        # The reader went away (`tethers scan ... | head`): exit quietly. Point stdout
+        # at /dev/null so the interpreter's final flush does not fail again.
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
             pass
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place a bug is reported
