@@ -24,6 +24,8 @@ class Function(StrEnum):
     MARKETING = "marketing"
     ECOMMERCE = "ecommerce"
     STATUS_PAGE = "status-page"
+    PAYMENTS = "payments"  # card processing, payouts: rarely visible in DNS, usually declared
+    APP_DISTRIBUTION = "app-distribution"  # app stores: invisible in DNS, declared in an inventory
     OTHER_SAAS = "other-saas"
 
 

@@ -77,7 +77,16 @@ class ProviderSpec(_Strict):
     website: str = ""
     description: str = ""
     aliases: list[str] = []
-    rules: list[RuleSpec] = Field(min_length=1)
+    # Functions the provider offers that no DNS rule can show (an app store, card
+    # payments); they let an inventory declare the dependency. Rules add their own.
+    offers: list[Function] = []
+    rules: list[RuleSpec] = []
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ProviderSpec:
+        if not self.rules and not self.offers:
+            raise ValueError("a provider needs detection rules, or `offers` for functions only an inventory declares")
+        return self
 
     @field_validator("website")
     @classmethod
@@ -88,7 +97,8 @@ class ProviderSpec(_Strict):
 
     @property
     def functions(self) -> list[Function]:
-        seen: dict[Function, None] = {}
+        """Every function the provider offers: declared in ``offers`` or shown by a rule."""
+        seen: dict[Function, None] = dict.fromkeys(self.offers)
         for rule in self.rules:
             seen.setdefault(rule.function)
         return list(seen)
