@@ -15,6 +15,7 @@ LAYERS = [
     {"model"},
     {"kb"},
     {"geo"},
+    {"config"},
     {"collect"},
     {"attribute"},
     {"analyse"},

@@ -12,3 +12,13 @@ __all__ = [
     "ScanResult",
     "Unattributed",
 ]
+
+from tethers.model.inventory import (  # noqa: E402
+    DeclaredDependency,
+    DependencyMap,
+    Inventory,
+    Origin,
+    Tether,
+)
+
+__all__ += ["DeclaredDependency", "DependencyMap", "Inventory", "Origin", "Tether"]

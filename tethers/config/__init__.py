@@ -1,0 +1,1 @@
+"""User-written files: inventories (and later policies, scenarios), parsed with errors that name the line."""
