@@ -169,3 +169,17 @@ def test_spf_include_and_suffix_matching_is_whole_label(attributor):
     result = attributor.attribute("example.com", [good, evil])
     assert by_function(result) == {("email-sending", "mailco")}
     assert [u.domain for u in result.unattributed] == ["evil.com"]
+
+
+def test_a_chain_step_explained_by_a_later_attributed_step_is_not_unattributed(attributor):
+    first = Evidence("dns:CNAME", "www.example.com", "www.example.com.proxy.net.", "www.example.com.proxy.net")
+    second = Evidence("dns:CNAME", "www.example.com.proxy.net", "x.edge.cloudco.net.", "x.edge.cloudco.net", via=first)
+    result = attributor.attribute("example.com", [first, second])
+    assert by_function(result) == {("cdn", "cloudco")}
+    assert result.unattributed == ()
+
+
+def test_an_unexplained_third_party_cname_stays_unattributed(attributor):
+    first = Evidence("dns:CNAME", "www.example.com", "www.example.com.proxy.net.", "www.example.com.proxy.net")
+    result = attributor.attribute("example.com", [first])
+    assert [u.domain for u in result.unattributed] == ["proxy.net"]

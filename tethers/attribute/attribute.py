@@ -137,6 +137,7 @@ class Attributor:
             dep.rules[hit.label] = None
             return dep
 
+        explained: set[int] = set()  # chain steps that a later, attributed step accounts for
         for ev in evidence:
             if ev.source in _ADDRESS:
                 addresses.append(ev)
@@ -144,6 +145,7 @@ class Attributor:
             hits = self.match(ev)
             if hits:
                 owner_of[id(ev)] = [add(hit, ev) for hit in hits]
+                explained.update(id(a) for a in ev.chain()[1:] if a.source in (src.DNS_CNAME, src.DNS_DKIM))
                 continue
             entry = self._unattributed(ev, is_own)
             if entry is not None:
@@ -179,6 +181,7 @@ class Attributor:
             unattributed=tuple(
                 Unattributed(u.function, u.domain, u.evidence, tuple(u.locations.values()))
                 for u in sorted(unattributed.values(), key=lambda u: (u.function or "", u.domain, u.evidence.target))
+                if id(u.evidence) not in explained
             ),
         )
 
