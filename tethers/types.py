@@ -48,11 +48,15 @@ class RuleKind(StrEnum):
     CAA_ISSUER = "caa-issuer"  # issuer domain of CAA issue/issuewild (exact or suffix)
     TXT_PREFIX = "txt-prefix"  # literal prefix of a TXT string (verification tokens)
     TXT_REGEX = "txt-regex"  # anchored regular expression over a whole TXT string
+    NS_REGEX = "ns-regex"  # anchored regular expression over an NS host name (ns-1234.awsdns-05.org)
     CNAME_REGEX = "cname-regex"  # anchored regular expression over a CNAME target, for numbered
     #                              domains no suffix can cover (vercel-dns-016.com, vercel-dns-017.com...)
     ASN = "asn"  # autonomous system number of an address the domain points at
     CIDR = "cidr"  # IP prefix of an address the domain points at
 
+
+# Anchored regular expressions over host names, tried only when no suffix rule matches.
+HOST_REGEX_KINDS = frozenset({RuleKind.NS_REGEX, RuleKind.CNAME_REGEX})
 
 SUFFIX_KINDS = frozenset(
     {

@@ -113,7 +113,9 @@ class Attributor:
             if hits:
                 return hits
         if ev.source in (src.DNS_CNAME, src.DNS_DKIM):
-            return self.kb.match_cname_regex(ev.target)
+            return self.kb.match_host_regex(RuleKind.CNAME_REGEX, ev.target)
+        if ev.source in (src.DNS_NS, src.DNS_SOA):
+            return self.kb.match_host_regex(RuleKind.NS_REGEX, ev.target)
         return []
 
     def attribute(self, domain: str, evidence: Iterable[Evidence], own: Iterable[str] = ()) -> Attribution:

@@ -3,7 +3,7 @@
 Suffix kinds are looked up by every whole-label suffix of the subject, longest
 first, so ``mail.protection.outlook.com`` can never match ``...outlook.com.evil.example``.
 CIDR rules are probed once per distinct prefix length; TXT prefixes once per
-distinct prefix length. Only the anchored ``txt-regex`` and ``cname-regex`` rules
+distinct prefix length. Only the anchored ``txt-regex``, ``ns-regex`` and ``cname-regex`` rules
 are tried one by one, and they are few.
 """
 
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from tethers.kb.load import KnowledgeBaseFiles, load_default
 from tethers.model import ProviderRef
-from tethers.types import SUFFIX_KINDS, Function, RuleKind
+from tethers.types import HOST_REGEX_KINDS, SUFFIX_KINDS, Function, RuleKind
 from tethers.util.names import normalise
 
 
@@ -45,7 +45,7 @@ class KnowledgeBase:
         self._txt_prefix: dict[str, list[RuleHit]] = {}
         self._txt_prefix_lengths: list[int] = []
         self._txt_regex: list[tuple[re.Pattern[str], RuleHit]] = []
-        self._cname_regex: list[tuple[re.Pattern[str], RuleHit]] = []
+        self._host_regex: dict[RuleKind, list[tuple[re.Pattern[str], RuleHit]]] = {k: [] for k in HOST_REGEX_KINDS}
         self._refs: dict[str, ProviderRef] = {}
         for provider_id, spec in files.providers.items():
             self._refs[provider_id] = files.provider_ref(provider_id)
@@ -75,8 +75,8 @@ class KnowledgeBase:
                 self._txt_prefix_lengths.append(len(prefix))
         elif kind is RuleKind.TXT_REGEX:
             self._txt_regex.append((re.compile(hit.value, re.IGNORECASE), hit))
-        elif kind is RuleKind.CNAME_REGEX:
-            self._cname_regex.append((re.compile(hit.value), hit))
+        elif kind in HOST_REGEX_KINDS:
+            self._host_regex[kind].append((re.compile(hit.value), hit))
 
     # -- lookups ---------------------------------------------------------
 
@@ -92,9 +92,9 @@ class KnowledgeBase:
                 return hits
         return []
 
-    def match_cname_regex(self, name: str) -> list[RuleHit]:
+    def match_host_regex(self, kind: RuleKind, name: str) -> list[RuleHit]:
         host = normalise(name)
-        return [hit for pattern, hit in self._cname_regex if pattern.match(host)][:1]
+        return [hit for pattern, hit in self._host_regex[kind] if pattern.match(host)][:1]
 
     def match_asn(self, asn: int) -> list[RuleHit]:
         return self._asn.get(asn, [])
@@ -134,8 +134,8 @@ class KnowledgeBase:
             return self.match_asn(int(text)) if text.isdigit() else []
         if kind is RuleKind.CIDR:
             return self.match_ip(subject)
-        if kind is RuleKind.CNAME_REGEX:
-            return self.match_cname_regex(subject)
+        if kind in HOST_REGEX_KINDS:
+            return self.match_host_regex(kind, subject)
         return self.match_txt(subject)
 
     def search(self, text: str) -> list[str]:

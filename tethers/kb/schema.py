@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from tethers.types import SUFFIX_KINDS, Function, RuleKind
+from tethers.types import HOST_REGEX_KINDS, SUFFIX_KINDS, Function, RuleKind
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -49,7 +49,7 @@ class RuleSpec(_Strict):
         if kind in SUFFIX_KINDS:
             if not _HOST.match(value) or "." not in value:
                 raise ValueError(f"{kind} value must be a lower-case domain name without a trailing dot, got {value!r}")
-        elif kind in (RuleKind.TXT_REGEX, RuleKind.CNAME_REGEX):
+        elif kind is RuleKind.TXT_REGEX or kind in HOST_REGEX_KINDS:
             if not (value.startswith("^") and value.endswith("$")):
                 raise ValueError(f"{kind} must be anchored with ^ and $")
             try:
