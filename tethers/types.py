@@ -53,6 +53,7 @@ class RuleKind(StrEnum):
     #                              domains no suffix can cover (vercel-dns-016.com, vercel-dns-017.com...)
     ASN = "asn"  # autonomous system number of an address the domain points at
     CIDR = "cidr"  # IP prefix of an address the domain points at
+    HOST_SUFFIX = "host-suffix"  # host names seen in traffic: TLS SNI, HTTP Host, DNS questions, HAR URLs
 
 
 # Anchored regular expressions over host names, tried only when no suffix rule matches.
@@ -69,6 +70,7 @@ SUFFIX_KINDS = frozenset(
         RuleKind.SPF_INCLUDE,
         RuleKind.DMARC_RUA,
         RuleKind.CAA_ISSUER,
+        RuleKind.HOST_SUFFIX,
     }
 )
 
