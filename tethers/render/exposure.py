@@ -27,7 +27,11 @@ INTRO = ("Controls: the country of each provider's ultimate owner, whose laws ca
 
 
 def _regime_list(te: TetherExposure) -> str:
-    return ", ".join(r.short for r in te.regimes) or ("none listed" if te.controls else "unknown")
+    """What the controlling country's regimes allow, e.g. ``compel-data, interception (5 regimes)``;
+    the regimes themselves are listed once, below the table."""
+    if not te.regimes:
+        return "no regime listed" if te.controls else "unknown"
+    return f"{', '.join(c.value for c in te.capabilities())} ({view.plural(len(te.regimes), 'regime')})"
 
 
 def _servers(te: TetherExposure) -> str:
@@ -49,7 +53,7 @@ def render_exposure_terminal(report: ExposureReport, console: Console) -> None:
         console.print(Text("no tethers to report"))
         return
     table = Table(show_lines=False, pad_edge=False)
-    for header in ("function", "provider", "owner", "controls", "regimes there", "servers seen in"):
+    for header in ("function", "provider", "owner", "controls", "regimes there allow", "servers seen in"):
         table.add_column(header)
     for te in report.tethers:
         table.add_row(*(Text(view.clean(c)) for c in (
@@ -115,7 +119,7 @@ def render_exposure_json(report: ExposureReport) -> str:
 def render_exposure_markdown(report: ExposureReport) -> str:
     lines = [f"# Jurisdiction exposure: {md(report.organisation)}", "", md(INTRO), ""]
     if report.tethers:
-        lines += ["| function | provider | owner | controls | regimes there | servers seen in |", "|---|---|---|---|---|---|"]
+        lines += ["| function | provider | owner | controls | regimes there allow | servers seen in |", "|---|---|---|---|---|---|"]
         for te in report.tethers:
             cells = (te.function.value, te.provider.name, view.owner_label(te.provider), _controls(te),
                      _regime_list(te), _servers(te))
@@ -151,7 +155,7 @@ def render_exposure_html_section(report: ExposureReport) -> str:
     out = ['<section class="exposure">', "<h3>Who can compel each tether</h3>", f'<p class="note">{e(INTRO)}</p>']
     if report.tethers:
         out.append("<table><thead><tr><th>function</th><th>provider</th><th>owner</th><th>controls</th>"
-                   "<th>regimes there</th><th>servers seen in</th></tr></thead><tbody>")
+                   "<th>regimes there allow</th><th>servers seen in</th></tr></thead><tbody>")
         for te in report.tethers:
             cells = (te.function.value, te.provider.name, view.owner_label(te.provider), _controls(te),
                      _regime_list(te), _servers(te))
