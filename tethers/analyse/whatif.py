@@ -48,7 +48,8 @@ class CutItem:
 @dataclass(frozen=True, slots=True)
 class Cut:
     items: tuple[CutItem, ...] = ()
-    title: str = ""  # the scenario's title, when the cut comes from one
+    title: str = ""  # the scenario's title and description, when the cut comes from one
+    description: str = ""
 
     @classmethod
     def of(cls, providers: Iterable[str] = (), owners: Iterable[str] = (), countries: Iterable[str] = ()) -> Cut:
@@ -61,7 +62,7 @@ class Cut:
         """Both cuts; an item given twice keeps the first one's reason."""
         seen = {(i.kind, i.id) for i in self.items}
         extra = tuple(i for i in other.items if (i.kind, i.id) not in seen)
-        return Cut(self.items + extra, self.title or other.title)
+        return Cut(self.items + extra, self.title or other.title, self.description or other.description)
 
     def reaches(self, provider: ProviderRef) -> CutItem | None:
         """The most specific item that removes this provider, or None."""
@@ -77,7 +78,7 @@ class Cut:
 
 def scenario_cut(scenario: Scenario) -> Cut:
     items = tuple(CutItem(CutKind(e.kind), e.id, e.reason, e.source, e.date) for e in scenario.entries)
-    return Cut(items, scenario.title)
+    return Cut(items, scenario.title, scenario.description)
 
 
 class Status(StrEnum):
