@@ -15,6 +15,7 @@ LAYERS = [
     {"model"},
     {"kb"},
     {"geo"},
+    {"attack"},
     {"config"},
     {"collect"},
     {"attribute"},

@@ -1,0 +1,99 @@
+"""JSON lines: one object a line, from web servers (nginx ``escape=json``, Caddy, ECS) or flow tools.
+
+Fields are found by key (see ``tethers.attack.columns``), at the top level or one object
+down (``{"source": {"ip": ...}}`` reads as ``source.ip``; ``{"request": {"remote_ip": ...}}``
+as Caddy writes it). An object with a protocol or a packet count is a flow; any other
+is an HTTP request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from tethers.attack.columns import field_of, flags_column, int_column, proto_column
+from tethers.attack.records import Batch, flow_batch, http_batch
+from tethers.attack.timeparse import BAD, parse_times
+
+_FIELDS = ("src", "dst", "sport", "dport", "proto", "packets", "bytes", "time", "flags", "ttl", "host")
+
+
+def _fields(obj: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    def take(key: str, value: Any) -> None:
+        field = field_of(key)
+        if field is not None and field not in found and isinstance(value, str | int | float) \
+                and not isinstance(value, bool):
+            found[field] = str(value)
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            for inner, v in value.items():
+                take(f"{key}_{inner}", v)
+        else:
+            take(key, value)
+    for key, value in obj.items():  # {"client": {"ip": ...}}: the inner "ip" alone, after the full names
+        if isinstance(value, dict):
+            for inner, v in value.items():
+                if field_of(inner) == "src" and key.lower() in ("source", "client", "request", "remote"):
+                    take(inner, v)
+    return found
+
+
+class JsonLines:
+    name = "json"
+
+    def parse(self, text: str) -> tuple[list[Batch], list[str]]:
+        web: list[dict[str, str]] = []
+        flows: list[dict[str, str]] = []
+        rejected: list[str] = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except (ValueError, RecursionError):
+                rejected.append(line)
+                continue
+            found = _fields(obj) if isinstance(obj, dict) else {}
+            if "src" not in found or "time" not in found:
+                rejected.append(line)
+            elif "proto" in found or "packets" in found:
+                flows.append(found)
+            else:
+                web.append(found)
+        batches = [b for b in (self._web(web, rejected), self._flows(flows, rejected)) if b is not None]
+        return batches, rejected
+
+    @staticmethod
+    def _times(rows: list[dict[str, str]], rejected: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        times, zoneless = parse_times([r["time"] for r in rows])
+        ok = times != BAD
+        for i in np.flatnonzero(~ok).tolist():
+            rejected.append(f"{rows[i]['src']} {rows[i]['time']!r}: time not understood")
+        return times, ok, zoneless
+
+    def _web(self, rows: list[dict[str, str]], rejected: list[str]) -> Batch | None:
+        if not rows:
+            return None
+        times, ok, zoneless = self._times(rows, rejected)
+        col = lambda f: [r.get(f, "") for r in rows]  # noqa: E731
+        host = col("host") if any("host" in r for r in rows) else None
+        dst = col("dst") if any("dst" in r for r in rows) else None
+        batch = http_batch(times, col("src"), np.maximum(int_column(col("bytes"), 0), 0), dst=dst, host=host,
+                           sport=int_column(col("sport")), dport=int_column(col("dport")))
+        batch.extra["zoneless"] = zoneless
+        return batch if ok.all() else batch.take(ok)
+
+    def _flows(self, rows: list[dict[str, str]], rejected: list[str]) -> Batch | None:
+        if not rows:
+            return None
+        times, ok, zoneless = self._times(rows, rejected)
+        col = lambda f: [r.get(f, "") for r in rows]  # noqa: E731
+        batch = flow_batch(times, col("src"), col("dst"), proto_column(col("proto")), int_column(col("sport")),
+                           int_column(col("dport")), np.maximum(int_column(col("packets"), 1), 0),
+                           np.maximum(int_column(col("bytes"), 0), 0), flags_column(col("flags")),
+                           int_column(col("ttl")))
+        batch.extra["zoneless"] = zoneless
+        return batch if ok.all() else batch.take(ok)

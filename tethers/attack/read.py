@@ -1,0 +1,180 @@
+"""Opening input files, recognising their format, and streaming them as batches.
+
+Files are read in blocks of a few megabytes, cut at the last newline, so memory stays
+flat whatever the file's size. Gzip is recognised by its magic bytes, not its name.
+A file's format is guessed from its first lines; lines of another known format met
+later (two logs concatenated) are parsed as that format, and lines no format reads
+are counted as malformed, with a few kept as samples. A file that cannot be read at
+all is reported and skipped; the run fails only when no file gave a record.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from tethers.attack.accesslog import COMBINED, VHOST_COMBINED, LogFormat, count_lines
+from tethers.attack.flows import csv_format, is_vpc_header, looks_like_vpc, vpc_format
+from tethers.attack.jsonlines import JsonLines
+from tethers.attack.records import Batch
+from tethers.errors import InputError
+
+BLOCK = 8 << 20
+SNIFF = 64 << 10
+MAX_SAMPLES = 5
+_GZIP = b"\x1f\x8b"
+_PCAP = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+
+
+class Parser(Protocol):
+    name: str
+
+    def parse(self, text: str) -> tuple[list[Batch], list[str]]: ...
+
+
+@dataclass
+class FileStats:
+    path: str
+    format: str = ""
+    lines: int = 0
+    records: int = 0
+    malformed: int = 0
+    samples: list[str] = field(default_factory=list)
+    zoneless: int = 0  # records whose time had no zone, read as UTC
+    skipped: str = ""  # why nothing was read, when nothing was
+
+    def reject(self, lines: list[str]) -> None:
+        self.malformed += len(lines)
+        for line in lines:
+            if len(self.samples) >= MAX_SAMPLES:
+                break
+            if line:
+                self.samples.append(line[:200])
+
+
+def open_binary(path: Path) -> BinaryIO:
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a log or flow file")
+    try:
+        raw = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+    if head == _GZIP:
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def sniff(head: str, log_format: LogFormat | None) -> Parser | None:
+    """The parser for a file whose first bytes (decoded) are ``head``."""
+    lines = [line for line in head.splitlines()[:-1] or head.splitlines() if line.strip()][:50]
+    if not lines:
+        return None
+    first = lines[0]
+    if is_vpc_header(first):
+        return vpc_format(first)
+    if looks_like_vpc(first):
+        return vpc_format(None)
+    if "," in first and not first.lstrip().startswith("{"):
+        fmt = csv_format(first)
+        if fmt is not None:
+            return fmt
+    candidates: list[Parser] = [p for p in (log_format, COMBINED, VHOST_COMBINED) if p is not None]
+    candidates.append(JsonLines())
+    text = "\n".join(lines) + "\n"
+    scores = [(sum(len(b) for b in p.parse(text)[0]), -i, p) for i, p in enumerate(candidates)]
+    best = max(scores, key=lambda s: (s[0], s[1]))
+    return best[2] if best[0] > 0 else None
+
+
+def alternatives(primary: Parser, log_format: LogFormat | None) -> list[Parser]:
+    """Line formats to try on lines the primary format rejects (two logs concatenated)."""
+    others: list[Parser] = [p for p in (log_format, COMBINED, VHOST_COMBINED, JsonLines()) if p is not None]
+    return [p for p in others if p.name != primary.name]
+
+
+def _is_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    sample = head[:4096]
+    if b"\x00" in sample:
+        return True
+    text_bytes = sum(1 for b in sample if b >= 32 or b in (9, 10, 13))
+    return text_bytes / len(sample) < 0.9
+
+
+def read_file(path: Path, stats: FileStats, log_format: LogFormat | None) -> Iterator[Batch]:
+    """Batches of records from one file; what went wrong goes into ``stats``."""
+    with open_binary(path) as fh:
+        try:
+            head = fh.read(SNIFF)
+        except (OSError, EOFError, zlib.error) as exc:
+            stats.skipped = f"cannot decompress: {exc}"
+            return
+        if not head.strip():
+            stats.skipped = "empty"
+            return
+        if head[:4] in _PCAP:
+            stats.skipped = "a packet capture: pcap input is not available yet (see docs/attack.md)"
+            return
+        if _is_binary(head):
+            stats.skipped = "binary data, not a text log or flow export"
+            return
+        parser = sniff(head.decode("utf-8", errors="replace"), log_format)
+        if parser is None:
+            first = head.decode("utf-8", errors="replace").splitlines()[0][:120]
+            stats.skipped = f"format not recognised (first line: {first!r})"
+            return
+        stats.format = parser.name
+        others = alternatives(parser, log_format)
+        yield from _blocks(fh, head, parser, others, stats)
+
+
+def _blocks(fh: BinaryIO, head: bytes, parser: Parser, others: list[Parser], stats: FileStats) -> Iterator[Batch]:
+    carry = head
+    while True:
+        try:
+            block = fh.read(BLOCK)
+        except (OSError, EOFError, zlib.error) as exc:
+            stats.reject([f"(file cut short or corrupt after this point: {exc})"])
+            block = b""
+            carry += b"\n"
+        data = carry + block
+        if not block:
+            cut = len(data)
+        else:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # no newline in the whole block: keep reading, up to a bound
+                if len(data) > 4 * BLOCK:
+                    stats.reject(["(a line longer than 32 MB)"])
+                    carry = b""
+                else:
+                    carry = data
+                continue
+        text = data[:cut].decode("utf-8", errors="replace")
+        carry = data[cut:]
+        if text:
+            yield from _parse_text(text, parser, others, stats)
+        if not block:
+            return
+
+
+def _parse_text(text: str, parser: Parser, others: list[Parser], stats: FileStats) -> Iterator[Batch]:
+    stats.lines += count_lines(text)
+    batches, rejected = parser.parse(text)
+    for other in others:
+        if not rejected:
+            break
+        more, rejected = other.parse("\n".join(rejected) + "\n")
+        batches += more
+    stats.reject(rejected)
+    for batch in batches:
+        stats.records += len(batch)
+        stats.zoneless += batch.extra.get("zoneless", 0)
+        yield batch
