@@ -132,7 +132,12 @@ def _side(frame: Frame, name: str, ep: Episode, total: float) -> dict[str, Any]:
     for v in values:
         if name == "sport" and v["value"] in REFLECTION_PORTS:
             v["service"] = REFLECTION_PORTS[v["value"]]
-    return {"known_share": _r(known / total), "distinct": len(uniq), "values": values}
+    out: dict[str, Any] = {"known_share": _r(known / total), "distinct": len(uniq), "values": values}
+    if name == "ttl":
+        # Senders start at 64, 128 or 255 and paths are rarely over 32 hops long: other values are crafted.
+        plausible = ((uniq > 32) & (uniq <= 64)) | ((uniq > 96) & (uniq <= 128)) | (uniq > 222)
+        out["implausible_share"] = _r(sums[~plausible].sum() / known)
+    return out
 
 
 def baseline_sources(frame: Frame, episodes: list[Episode], before: int,

@@ -44,6 +44,14 @@ def pct(x: float) -> str:
     return f"{x * 100:.0f}%" if x >= 0.01 or x == 0 else f"{x * 100:.1f}%"
 
 
+def _unit(unit: str, n: float) -> str:
+    return unit.rstrip("s") if n == 1 else unit
+
+
+def _n(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 def indicators(ep: Episode, m: Measures) -> list[dict[str, Any]]:
     """Signs of forged or reflected sources, each with whether it fired."""
     unit = ep.vector.unit
@@ -62,20 +70,23 @@ def indicators(ep: Episode, m: Measures) -> list[dict[str, Any]]:
         f"{pct(m.share('unrouted'))} of {unit} from public addresses that no network announces")
     per_prefix = m.sources / max(m.prefixes, 1)
     add("even-spread", m.sources >= 200 and m.median_per_source <= 2 and per_prefix <= 1.3,
-        f"{m.sources:,} sources sent a median of {m.median_per_source:g} {unit} each, "
+        f"{m.sources:,} sources sent a median of {m.median_per_source:g} {_unit(unit, m.median_per_source)} each, "
         f"{per_prefix:.2f} per /24 or /48 prefix, over {m.asns:,} networks")
     if m.countries_top and m.countries_top[0]["share"] >= 0.9 and m.asns >= 20:
         cc = m.countries_top[0]
         add("one-country-many-networks", m.median_per_source <= 2,
             f"{pct(cc['share'])} geolocates to {cc['country']} yet spreads over {m.asns:,} networks "
-            f"with {m.median_per_source:g} {unit} per source: addresses picked from one country's allocations")
+            f"with a median of {m.median_per_source:g} {_unit(unit, m.median_per_source)} per source: addresses "
+            "picked from one country's allocations")
     ttl = m.ttl
     if ttl and ttl.get("known_share", 0) >= 0.5 and m.sources >= 100 and m.asns >= 10:
         top = ttl["values"][0]
         add("one-ttl", top["share"] >= 0.8,
             f"TTL {top['value']} on {pct(top['share'])} of packets from {m.asns:,} networks, which sit at "
             f"different distances: one sender")
-        add("random-ttl", ttl["distinct"] >= 64, f"{ttl['distinct']} distinct TTL values: crafted headers")
+        odd = ttl.get("implausible_share", 0.0)
+        add("odd-ttl", odd >= 0.3, f"{pct(odd)} of packets carry a TTL no common system starts from within 32 hops "
+            "(senders start at 64, 128 or 255): crafted headers")
     if ep.vector in (Vector.UDP, Vector.UDP_REFLECTION):
         share = m.sport.get("reflection_share", 0.0)
         services = sorted({v.get("service", "") for v in m.sport.get("values", []) if v.get("service")})
@@ -176,5 +187,6 @@ def summary(ep: Episode, m: Measures, level: str) -> str:
     where = ""
     if m.countries_top:
         c = m.countries_top[0]
-        where = f" {m.sources:,} sources in {m.countries} countries and {m.asns:,} networks; the largest, {c['country']}, sent {pct(c['share'])}."
+        where = (f" {m.sources:,} sources in {_n(m.countries, 'country', 'countries')} and {_n(m.asns, 'network')}; "
+                 f"the largest, {c['country']}, sent {pct(c['share'])}.")
     return f"{head}.{where} {_TRUST_TEXT[level]}"
