@@ -18,6 +18,7 @@ LAYERS = [
     {"attack"},
     {"config"},
     {"collect"},
+    {"traffic"},
     {"attribute"},
     {"analyse"},
     {"engine"},

@@ -1,0 +1,94 @@
+"""Which kind of file an input is, from its first bytes (never its name), and opening it.
+
+pcap and pcapng by their magic numbers; HAR by being one JSON document; Zeek logs by
+their ``#separator`` header (TSV) or by a first line that is a JSON object with Zeek's
+field names. gzip-compressed files are read through, so ``conn.log.gz`` works.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import BinaryIO
+
+from tethers.errors import InputError
+from tethers.traffic.pcap import MAGICS
+from tethers.traffic.pcapng import MAGIC as PCAPNG_MAGIC
+
+HEAD = 4096
+ZEEK_KINDS = ("dns", "ssl", "http", "conn")  # the order they are read in: names before connections
+
+
+def open_input(path: str) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzip."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, expected a capture, HAR file or Zeek log")
+    try:
+        fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if fh.read(2) == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    fh.seek(0)
+    return fh
+
+
+def _zeek_kind(fields: set[str]) -> str:
+    if "query" in fields:
+        return "dns"
+    if "server_name" in fields or ("version" in fields and "cipher" in fields):
+        return "ssl"
+    if "host" in fields and "method" in fields:
+        return "http"
+    if "id.resp_h" in fields and ("proto" in fields or "conn_state" in fields):
+        return "conn"
+    return ""
+
+
+def detect(path: str) -> str:
+    """``pcap``, ``pcapng``, ``har``, or ``zeek-<kind>`` (``zeek-conn``...); InputError otherwise."""
+    with open_input(path) as fh:
+        try:
+            head = fh.read(HEAD)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from None
+    if not head:
+        raise InputError(f"{path}: the file is empty")
+    if head[:4] in MAGICS:
+        return "pcap"
+    if head[:4] == PCAPNG_MAGIC:
+        return "pcapng"
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("#separator") or text.startswith("#fields"):
+        for line in text.splitlines():
+            if line.startswith("#path"):
+                kind = line.split(maxsplit=1)[-1].strip()
+                if kind in ZEEK_KINDS:
+                    return f"zeek-{kind}"
+            if line.startswith("#fields"):
+                kind = _zeek_kind(set(line.split("\t")[1:]))
+                if kind:
+                    return f"zeek-{kind}"
+        raise InputError(f"{path}: a Zeek log, but not one tethers reads", hint="give conn.log, dns.log, ssl.log or http.log")
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0]
+        try:
+            record = json.loads(first)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and ("uid" in record or "id.orig_h" in record or "_path" in record):
+            kind = str(record.get("_path", "")) if record.get("_path") in ZEEK_KINDS else _zeek_kind(set(record))
+            if not kind:
+                raise InputError(f"{path}: a Zeek JSON log, but not one tethers reads", hint="give conn.log, dns.log, ssl.log or http.log")
+            return f"zeek-{kind}"
+        return "har"
+    shown = head[:8].hex(" ")
+    raise InputError(
+        f"{path}: not a packet capture, HAR file or Zeek log (it starts with {shown})",
+        hint="tethers traffic reads pcap, pcapng, HAR (JSON) and Zeek conn/dns/ssl/http logs, plain or gzip",
+    )
