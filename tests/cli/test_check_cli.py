@@ -6,12 +6,14 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tethers.cli.main import main
 
 ROOT = Path(__file__).parents[2]
 ZONE = ROOT / "tests" / "fixtures" / "zones" / "example.com.zone"
+SCHEMA = json.loads((ROOT / "tethers" / "data" / "schemas" / "check.schema.json").read_text(encoding="utf-8"))
 EXAMPLES = ROOT / "tethers" / "data" / "examples" / "policies"
 
 
@@ -83,6 +85,7 @@ def test_json_report(capsys):
     code, out, err = run(capsys, "check", ZONE, "--policy", EXAMPLES / "eu-sovereign.toml", "--format", "json")
     assert code == 1, err
     doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
     assert doc["schema"] == "tethers/check@1" and doc["passed"] is False and doc["organisation"] == "example.com"
     assert doc["counts"]["violations"] >= 10 and doc["counts"]["unknown"] >= 10
     first = doc["findings"][0]
@@ -161,3 +164,19 @@ def test_server_rules_over_saved_results_with_locations(capsys, tmp_path):
     assert code == 1, err
     assert "[no-us-dns-servers] dns: Cloudflare has servers in US, in denied server countries: US" in out
     assert "server 198.51.100.53 in US AS13335" in out and "A ada.ns.cloudflare.com → 198.51.100.53" in out
+
+
+def test_inventory_critical_functions_feed_no_single_owner(capsys, tmp_path):
+    inventory = write(tmp_path, f'organisation = "Example"\nzone_files = ["{ZONE}"]\ncritical = ["dns"]\n'
+                                '[[dependency]]\nfunction = "payments"\nprovider = "stripe"\ncritical = true\n',
+                      name="inventory.toml")
+    policy = write(tmp_path, '[[rule]]\nid = "spof"\nno_single_owner = true\n')
+    code, out, err = run(capsys, "check", inventory, "--policy", policy, "--format", "json")
+    assert code == 1, err
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    assert {(c["function"], c["outcome"]) for c in doc["cases"]} == {("dns", "fail"), ("payments", "fail")}
+    payments = next(f for f in doc["findings"] if f["function"] == "payments")
+    assert payments["origin"] == "declared" and payments["evidence"] == []
+    code, out, err = run(capsys, "check", inventory, "--policy", policy)
+    assert "declared in the inventory (no DNS evidence)" in out

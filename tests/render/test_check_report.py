@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from html.parser import HTMLParser
 
+import jsonschema
 from rich.console import Console
 
 from tethers.analyse.policy import evaluate
@@ -44,6 +46,8 @@ def test_check_html_and_markdown_escape():
     md = render_check_markdown(report)
     assert "<script>" not in md and "<img" not in md and "&lt;script&gt;" in md
     doc = json.loads(render_check_json(report))
+    schema = resources.files("tethers.data").joinpath("schemas/check.schema.json").read_text(encoding="utf-8")
+    jsonschema.validate(doc, json.loads(schema))
     assert doc["findings"][0]["provider"]["name"] == "<script>alert(1)</script>"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from html.parser import HTMLParser
 
+import jsonschema
 from rich.console import Console
 
 from tethers.analyse.exposure import exposure
@@ -47,6 +49,8 @@ def test_exposure_markups_escape():
     md = render_exposure_markdown(report)
     assert "<script>" not in md and "Evil \\| Corp \\[bold\\]" in md
     doc = json.loads(render_exposure_json(report))
+    schema = resources.files("tethers.data").joinpath("schemas/exposure.schema.json").read_text(encoding="utf-8")
+    jsonschema.validate(doc, json.loads(schema))
     assert doc["tethers"][0]["servers"]["countries"] == ["US"]
     console = Console(record=True, width=200, color_system=None)
     render_exposure_terminal(report, console)
