@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tethers.cli import main as cli_main
 from tethers.cli.main import main
@@ -25,6 +26,7 @@ CLOUDFLARE = ProviderRef("cloudflare", "Cloudflare", "Cloudflare, Inc.", "US", "
 ROUTE53 = ProviderRef("aws-route53", "Amazon Route 53", "Amazon.com, Inc.", "US", "amazon", "Amazon.com, Inc.", ("amazon",))
 M365 = ProviderRef("microsoft-365", "Microsoft 365", "Microsoft Corporation", "US", "microsoft", "Microsoft Corporation", ("microsoft",))
 GOOGLE = ProviderRef("google-workspace", "Google Workspace", "Alphabet Inc.", "US", "alphabet", "Google LLC", ("google", "alphabet"))
+SCHEMA = Draft202012Validator(json.loads((ROOT / "tethers" / "data" / "schemas" / "concentration.schema.json").read_text(encoding="utf-8")))
 YANDEX = ProviderRef("yandex-mail", "Yandex Mail", "Yandex", "RU", "yandex", "Yandex", ("yandex",))
 
 
@@ -54,6 +56,7 @@ def test_one_target_in_json(capsys):
     code, out, err = run(capsys, "concentration", PARLER, "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
+    SCHEMA.validate(doc)
     assert doc["schema"] == "tethers/concentration@1" and doc["portfolio"] is None
     (parler,) = doc["targets"]
     # 12 tethers: Epik 2 (dns, registrar), Microsoft 2 (mail in and out), eight owners 1 each.
@@ -94,6 +97,7 @@ def test_portfolio_of_hundreds_of_domains_from_the_history(capsys, tmp_path):
     assert code == 0
     assert f"skipping {listing}:302:" in err and f"skipping {listing}:303: no stored scan of unscanned.example" in err
     doc = json.loads(out)
+    SCHEMA.validate(doc)
     assert len(doc["targets"]) == 300
     portfolio = doc["portfolio"]
     assert portfolio["targets"] == 300

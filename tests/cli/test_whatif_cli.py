@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tethers.cli import main as cli_main
 from tethers.cli.main import main
@@ -15,6 +16,7 @@ PARLER = ROOT / "tethers" / "data" / "examples" / "parler-2021" / "tethers.toml"
 ZONE = ROOT / "tests" / "fixtures" / "zones" / "example.com.zone"
 
 HOSTILE = "<script>alert(1)</script> [bold red]x[/]"
+SCHEMA = Draft202012Validator(json.loads((ROOT / "tethers" / "data" / "schemas" / "whatif.schema.json").read_text(encoding="utf-8")))
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,7 @@ def whatif_json(capsys, *argv):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "tethers/whatif@1"
+    SCHEMA.validate(doc)
     return doc
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from importlib import resources
 
+import pytest
+from jsonschema import Draft202012Validator
 from rich.console import Console
 
 from tethers.analyse.concentration import concentration, portfolio
 from tethers.analyse.whatif import Cut, CutItem, CutKind, minimal_cut_sets, simulate
 from tethers.model import DependencyMap, Evidence, Origin, ProviderRef, Tether
 from tethers.model.evidence import DNS_TXT
+from tethers.render import concentration as concentration_render
+from tethers.render import whatif as whatif_render
 from tethers.render.concentration import render_concentration_html_section, render_concentration_json
 from tethers.render.whatif import (
     render_whatif_html_section,
@@ -77,3 +82,26 @@ def test_concentration_section_is_one_escaped_section():
     html = render_concentration_html_section([concentration(m) for m in maps], portfolio(maps))
     assert html.startswith('<section class="scan concentration">') and html.endswith("</section>")
     assert "<img" not in html and "&lt;img src=x" in html and "What the 2 targets lean on" in html
+
+
+def schema(name):
+    return json.loads(resources.files("tethers.data").joinpath(f"schemas/{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("name", "module"), [("whatif", whatif_render), ("concentration", concentration_render)])
+def test_schemas_are_valid_and_name_the_contract(name, module):
+    document = schema(name)
+    Draft202012Validator.check_schema(document)
+    assert document["properties"]["schema"]["const"] == module.SCHEMA
+    assert document["$defs"]["function"]["enum"] == [f.value for f in Function]
+
+
+def test_edge_documents_follow_their_schemas():
+    m = hostile_map()
+    empty = DependencyMap("Nothing", ())
+    whatif = Draft202012Validator(schema("whatif"))
+    for dmap, cut in ((m, hostile_cut()), (empty, Cut())):
+        whatif.validate(json.loads(render_whatif_json(simulate(dmap, cut), minimal_cut_sets(dmap, max_size=1))))
+    conc = Draft202012Validator(schema("concentration"))
+    conc.validate(json.loads(render_concentration_json([concentration(empty)], None)))
+    conc.validate(json.loads(render_concentration_json([concentration(m), concentration(m)], portfolio([m, m]))))
