@@ -17,7 +17,7 @@ from tethers.attack.columns import field_of, flags_column, int_column, proto_col
 from tethers.attack.records import Batch, flow_batch, http_batch
 from tethers.attack.timeparse import BAD, parse_times
 
-_FIELDS = ("src", "dst", "sport", "dport", "proto", "packets", "bytes", "time", "flags", "ttl", "host")
+_ENDPOINT = frozenset({"src", "sport"})  # inner names that mean the source only under a source-like key
 
 
 def _fields(obj: dict[str, Any]) -> dict[str, str]:
@@ -33,11 +33,13 @@ def _fields(obj: dict[str, Any]) -> dict[str, str]:
                 take(f"{key}_{inner}", v)
         else:
             take(key, value)
-    for key, value in obj.items():  # {"client": {"ip": ...}}: the inner "ip" alone, after the full names
+    for key, value in obj.items():  # {"client": {"ip": ...}}: the inner name alone, after the full names
         if isinstance(value, dict):
             for inner, v in value.items():
-                if field_of(inner) == "src" and key.lower() in ("source", "client", "request", "remote"):
-                    take(inner, v)
+                field = field_of(inner)
+                if field in _ENDPOINT and key.lower() not in ("source", "client", "request", "remote"):
+                    continue  # {"destination": {"ip": ...}} is not the source
+                take(inner, v)
     return found
 
 

@@ -65,10 +65,13 @@ def open_binary(path: Path) -> BinaryIO:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if head == _GZIP:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+    with raw:
+        magic = raw.read(2)
+    opener = gzip.open if magic == _GZIP else open
+    try:
+        return opener(path, "rb")  # type: ignore[return-value]
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def sniff(head: str, log_format: LogFormat | None) -> Parser | None:
@@ -102,9 +105,7 @@ def alternatives(primary: Parser, log_format: LogFormat | None) -> list[Parser]:
 def _is_binary(head: bytes) -> bool:
     if not head:
         return False
-    sample = head[:4096]
-    if b"\x00" in sample:
-        return True
+    sample = head[:4096]  # a stray NUL or two in a log is garbage in a line, not a binary file
     text_bytes = sum(1 for b in sample if b >= 32 or b in (9, 10, 13))
     return text_bytes / len(sample) < 0.9
 

@@ -34,6 +34,8 @@ def parse_time(text: str) -> tuple[int, bool] | None:
         if month is None:
             return None
         zone = _zone(m[7], m[8], m[9]) if m[7] else None
+        if m[7] and zone is None:
+            return None
         return _epoch(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]), zone)
     m = _ISO.match(text)
     if m:
@@ -41,6 +43,8 @@ def parse_time(text: str) -> tuple[int, bool] | None:
         if m[7]:
             z = m[7]
             zone = UTC if z.upper() in ("Z", "UTC") else _zone(z[0], z[1:3], z[-2:])
+            if zone is None:
+                return None
         return _epoch(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), zone)
     if _EPOCH.match(text):
         value = float(text)
