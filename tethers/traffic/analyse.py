@@ -27,7 +27,7 @@ from tethers.traffic.model import Endpoint, Flow, InputInfo, TrafficReport
 from tethers.traffic.names import DnsMap
 from tethers.traffic.pcap import read_pcap
 from tethers.traffic.pcapng import read_pcapng
-from tethers.traffic.policy import RegionPolicy, evaluate
+from tethers.traffic.policy import TrafficPolicy, evaluate
 from tethers.traffic.sniff import CUT_NOTE
 from tethers.traffic.zeek import ZeekState, read_log
 
@@ -53,7 +53,7 @@ def analyse(
     paths: Sequence[str],
     *,
     own: Iterable[str] = (),
-    policy: RegionPolicy | None = None,
+    policy: TrafficPolicy | None = None,
     kb: KnowledgeBase | None = None,
     locator: Locator | None = None,
 ) -> TrafficReport:

@@ -16,6 +16,7 @@ left unattributed, named by its registrable domain or, without a name, by its AS
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 
 from tethers.kb import KnowledgeBase, RuleHit
@@ -63,7 +64,17 @@ class TrafficAttributor:
         if location.asn is not None:
             label = f"AS{location.asn}" + (f" {location.as_name}" if location.as_name else "")
             return Attribution(domain=label)
+        if not primary and _is_local(draft.server):
+            return Attribution(local=True)
         return Attribution()
+
+
+def _is_local(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local
 
 
 def _is_address(text: str) -> bool:

@@ -108,6 +108,7 @@ class Attribution:
     rule: str = ""  # "<provider>#<index> <kind> <value>", the rule that matched
     matched: str = ""  # what it matched: a host name or the server address
     own: bool = False  # a name under one of the --own domains
+    local: bool = False  # a private, loopback or link-local server with no name: the local network
     domain: str = ""  # unattributed: the registrable domain named, or "AS64500 Example Net"
 
 
@@ -148,9 +149,10 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class PolicyResult:
-    description: str  # "allowed server countries: DE, FR...; denied: CN"
-    violations: tuple[Violation, ...]
+    description: str  # "only server countries EEA; no owner countries CN"
+    violations: tuple[Violation, ...]  # break a rule of severity error: the run fails
     unlocated: tuple[Endpoint, ...] = ()  # public servers whose country is unknown: not judged
+    warnings: tuple[Violation, ...] = ()  # break only rules of severity warning
 
     @property
     def violated(self) -> bool:
