@@ -55,6 +55,7 @@ class Frame:
     v6: list[bytes]  # IPv6 address bytes by code
     side: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]
     excluded: int = 0  # records the filters left out
+    baseline_src: npt.NDArray[np.int64] | None = None  # sources seen in a given baseline window
 
     def __len__(self) -> int:
         return len(self.minute)
@@ -69,8 +70,16 @@ class Aggregator:
     _side: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=lambda: {"ttl": [], "sport": [], "dport": []})
     _v6: dict[bytes, int] = field(default_factory=dict)
     excluded: int = 0
+    baseline: tuple[int, int] | None = None  # epoch seconds [from, to): its sources are kept whatever the filters
+    _baseline: list[np.ndarray] = field(default_factory=list)
 
     def add(self, batch: Batch, stats: FileStats) -> None:
+        if self.baseline is not None:
+            lo, hi = self.baseline
+            before = (batch.ts >= lo) & (batch.ts < hi)
+            if before.any():
+                keys = self._sources(batch.take(before), FileStats(stats.path))
+                self._baseline.append(np.unique(keys[keys >= 0]))
         batch = self._filter(batch)
         if not len(batch):
             return
@@ -145,7 +154,8 @@ class Aggregator:
         if not self._parts or self._base is None:
             empty = np.zeros(0, dtype=np.int64)
             return Frame(empty, empty, empty, empty.astype(float), empty.astype(float), empty.astype(float), v6,
-                         {name: (empty, empty, empty, empty.astype(float)) for name in self._side}, self.excluded)
+                         {name: (empty, empty, empty, empty.astype(float)) for name in self._side}, self.excluded,
+                         self._baseline_sources())
         keys, weight, count, nbytes = _reduce(*map(np.concatenate, zip(*self._parts, strict=True)))
         side = {}
         for name, parts in self._side.items():
@@ -157,8 +167,13 @@ class Aggregator:
             side[name] = ((k >> (bits + _VEC_BITS)) + self._base, (k >> bits) & 0xF, k & ((1 << bits) - 1), w)
         return Frame(
             (keys >> (_SRC_BITS + _VEC_BITS)) + self._base, (keys >> _SRC_BITS) & 0xF, keys & ((1 << _SRC_BITS) - 1),
-            weight, count, nbytes, v6, side, self.excluded,
+            weight, count, nbytes, v6, side, self.excluded, self._baseline_sources(),
         )
+
+    def _baseline_sources(self) -> npt.NDArray[np.int64] | None:
+        if self.baseline is None:
+            return None
+        return np.unique(np.concatenate(self._baseline)) if self._baseline else np.zeros(0, dtype=np.int64)
 
 
 def _reduce(key: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -140,16 +140,15 @@ def _side(frame: Frame, name: str, ep: Episode, total: float) -> dict[str, Any]:
     return out
 
 
-def baseline_sources(frame: Frame, episodes: list[Episode], before: int,
-                     window: tuple[int, int] | None) -> npt.NDArray[np.int64] | None:
-    """Sources seen in the baseline: the given window, or every minute before ``before`` outside any surge."""
-    if window is not None:
-        mask = (frame.minute >= window[0]) & (frame.minute < window[1])
-    else:
-        mask = frame.minute < before
-        for ep in episodes:
-            if ep.surge:
-                mask &= ~((frame.minute >= ep.start) & (frame.minute < ep.end))
+def baseline_sources(frame: Frame, episodes: list[Episode], before: int) -> npt.NDArray[np.int64] | None:
+    """Sources seen in the baseline: the window given (``frame.baseline_src``), or else every
+    minute before ``before`` outside any surge."""
+    if frame.baseline_src is not None:
+        return frame.baseline_src if len(frame.baseline_src) else None
+    mask = frame.minute < before
+    for ep in episodes:
+        if ep.surge:
+            mask &= ~((frame.minute >= ep.start) & (frame.minute < ep.end))
     if not mask.any():
         return None
     return np.unique(frame.src[mask])

@@ -47,7 +47,7 @@ class Options:
 def analyse(paths: Sequence[Path], options: Options | None = None) -> dict[str, Any]:
     """The report for ``paths``; InputError only when no file gave a single record."""
     options = options or Options()
-    agg = Aggregator(options.filters)
+    agg = Aggregator(options.filters, baseline=options.baseline)
     files: list[FileStats] = []
     for path in paths:
         stats = FileStats(str(path))
@@ -74,10 +74,9 @@ def build(frame: Frame, files: list[FileStats], options: Options) -> dict[str, A
     attr = attribute(np.unique(frame.src), frame.v6)
     s = series(frame)
     eps = episodes(s)
-    window = (options.baseline[0] // 60, -(-options.baseline[1] // 60)) if options.baseline else None
     out_eps = []
     for ep in eps:
-        base = baseline_sources(frame, eps, ep.start, window)
+        base = baseline_sources(frame, eps, ep.start)
         m = measure(frame, attr, ep, base)
         fired = indicators(ep, m)
         level = trust_level(ep, fired)
