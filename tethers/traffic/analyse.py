@@ -22,7 +22,7 @@ from tethers.traffic.attribution import TrafficAttributor
 from tethers.traffic.endpoints import EndpointBuilder
 from tethers.traffic.flows import FlowTable
 from tethers.traffic.har import read_har
-from tethers.traffic.inputs import ZEEK_KINDS, detect, open_input
+from tethers.traffic.inputs import ZEEK_KINDS, damage, detect, open_input
 from tethers.traffic.model import Endpoint, Flow, InputInfo, TrafficReport
 from tethers.traffic.names import DnsMap
 from tethers.traffic.pcap import read_pcap
@@ -123,6 +123,8 @@ def _read(path: str, fmt: str, dns: DnsMap, builder: EndpointBuilder, state: Zee
         finally:
             if table is not None:
                 table.close_all()
+        if why := damage(fh):
+            info.warn(f"the compressed file is cut or damaged ({why}); what was read before is kept")
     if table is not None:
         if info.records and not flows:
             info.warn("no IPv4 or IPv6 traffic in this capture")

@@ -8,7 +8,9 @@ field names. gzip-compressed files are read through, so ``conn.log.gz`` works.
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +20,42 @@ from tethers.traffic.pcapng import MAGIC as PCAPNG_MAGIC
 
 HEAD = 4096
 ZEEK_KINDS = ("dns", "ssl", "http", "conn")  # the order they are read in: names before connections
+
+
+class _Gunzip(io.RawIOBase):
+    """gzip that hands over everything before a cut or damage, then ends; ``damage`` says why.
+
+    ``GzipFile.read`` raises on a truncated stream and loses the data it had decoded
+    for that call; reading in ``read1`` steps keeps it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._gz = gzip.open(path, "rb")
+        self.damage = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        if self.damage:
+            return 0
+        try:
+            data = self._gz.read1(len(buffer))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            self.damage = str(exc) or type(exc).__name__
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._gz.close()
+        super().close()
+
+
+def damage(fh: BinaryIO) -> str:
+    """Why a compressed input ended early, or ``""``."""
+    raw = getattr(fh, "raw", None)
+    return raw.damage if isinstance(raw, _Gunzip) else ""
 
 
 def open_input(path: str) -> BinaryIO:
@@ -33,7 +71,7 @@ def open_input(path: str) -> BinaryIO:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     if fh.read(2) == b"\x1f\x8b":
         fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return io.BufferedReader(_Gunzip(path), buffer_size=1 << 16)  # type: ignore[return-value]
     fh.seek(0)
     return fh
 

@@ -82,7 +82,7 @@ def decide_tcp(flow: Flow, final: bool) -> None:
         if tls.looks_like_tls(data):
             flow.app = "tls"
         if isinstance(result, tls.Hello):
-            _take_hello(flow, result, "ClientHello")
+            _take_hello(flow, result, "TLS ClientHello")
     elif data[:1].isalpha():
         host = http.parse_request(data, final=final)
         if host is http.Need.MORE:

@@ -52,6 +52,7 @@ def records(fh: BinaryIO, info: InputInfo) -> Iterator[dict[str, Any]]:
     """Each log line as a dict of field → value (None when unset), TSV or JSON."""
     fields: list[str] = []
     separator, set_separator, empty, unset = "\t", ",", "(empty)", "-"
+    json_lines = False
     for number, raw in enumerate(fh, 1):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not line:
@@ -63,6 +64,7 @@ def records(fh: BinaryIO, info: InputInfo) -> Iterator[dict[str, Any]]:
                 info.warn(f"line {number} is not valid JSON; skipped")
                 continue
             if isinstance(record, dict):
+                json_lines = True
                 yield record
             continue
         if line.startswith("#"):
@@ -79,7 +81,8 @@ def records(fh: BinaryIO, info: InputInfo) -> Iterator[dict[str, Any]]:
                 fields = value.split(separator)
             continue
         if not fields:
-            info.warn(f"line {number} comes before any #fields header; skipped")
+            what = "is not valid JSON" if json_lines else "comes before any #fields header"
+            info.warn(f"line {number} {what}; skipped")
             continue
         values = line.split(separator)
         if len(values) != len(fields):

@@ -1,0 +1,141 @@
+"""Captures → flows and endpoints: direction, bytes, names from SNI, Host and DNS, reassembly, snaplen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tethers.traffic.analyse import analyse
+from tethers.traffic.writer import PcapWriter, client_hello, dns_query, dns_response, http_request
+from tests.traffic.helpers import T0, conversation, tcp_frame, udp_frame, write_pcap
+
+
+def endpoint(report, name):  # type: ignore[no-untyped-def]
+    return next(e for e in report.endpoints if e.name == name)
+
+
+def test_tls_flow_counts_bytes_each_way_and_names_its_sni(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        conversation(w).handshake().send(client_hello("api.mixpanel.com")).send(bytes(5000), outbound=False).close()
+
+    report = analyse([str(write_pcap(tmp_path / "a.pcap", build))])
+    [ep] = report.endpoints
+    assert (ep.name, ep.server, ep.ports, ep.protocols, ep.flows) == ("api.mixpanel.com", "203.0.113.10", (443,), ("tcp/tls",), 1)
+    # client → server: SYN, ACK, ClientHello, ACK of the data, FIN, last ACK; IP bytes with 40-byte headers
+    hello = len(client_hello("api.mixpanel.com"))
+    assert ep.packets_out == 6 and ep.bytes_out == 6 * 40 + hello
+    # server → client: SYN-ACK, ACK of the hello, 4 data segments, FIN
+    assert ep.packets_in == 7 and ep.bytes_in == 7 * 40 + 5000
+    assert ep.attribution.provider is not None and ep.attribution.provider.id == "mixpanel"
+    assert ep.evidence[0].source == "pcap:sni" and "tcp 192.168.1.5:50000 → 203.0.113.10:443" in ep.evidence[0].value
+
+
+def test_clienthello_over_two_segments_out_of_order_with_a_retransmission(tmp_path: Path):
+    hello = client_hello("edge.agora.io", padding=2500)  # three segments
+    first, second, third = hello[:1460], hello[1460:2920], hello[2920:]
+    base = 1_000_001
+
+    def build(w: PcapWriter) -> None:
+        c, s = ("192.168.1.5", 50000), ("203.0.113.20", 443)
+        w.write(T0, tcp_frame(*c[:1], s[0], c[1], s[1], base - 1, 0x02))
+        w.write(T0 + 0.01, tcp_frame(s[0], c[0], s[1], c[1], 9, 0x12))
+        w.write(T0 + 0.02, tcp_frame(c[0], s[0], c[1], s[1], base + 1460, 0x18, second))
+        w.write(T0 + 0.03, tcp_frame(c[0], s[0], c[1], s[1], base, 0x18, first))
+        w.write(T0 + 0.04, tcp_frame(c[0], s[0], c[1], s[1], base, 0x18, first))  # retransmitted
+        w.write(T0 + 0.05, tcp_frame(c[0], s[0], c[1], s[1], base + 2920, 0x18, third))
+
+    report = analyse([str(write_pcap(tmp_path / "b.pcap", build))])
+    [ep] = report.endpoints
+    assert ep.name == "edge.agora.io" and ep.attribution.provider.id == "agora"  # type: ignore[union-attr]
+
+
+def test_dns_answer_names_a_udp_flow_and_is_its_evidence(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        w.write(T0, udp_frame("192.168.1.5", "192.168.1.1", 53001, 53, dns_query("rtc.example.com")))
+        w.write(T0 + 0.01, udp_frame("192.168.1.1", "192.168.1.5", 53, 53001,
+                                     dns_response("rtc.example.com", ["103.153.24.20"], cnames=("x.edge.agora.io",))))
+        for i in range(10):
+            w.write(T0 + 1 + i / 50, udp_frame("192.168.1.5", "103.153.24.20", 50402, 4701, bytes(200)))
+
+    report = analyse([str(write_pcap(tmp_path / "c.pcap", build))])
+    ep = endpoint(report, "rtc.example.com")
+    assert ep.server == "103.153.24.20" and ep.protocols == ("udp",) and ep.packets_out == 10
+    assert set(ep.names) == {"rtc.example.com", "x.edge.agora.io"}
+    # Attributed through the CNAME target, not the customer's own name.
+    assert ep.attribution.provider.id == "agora" and ep.attribution.matched == "x.edge.agora.io"  # type: ignore[union-attr]
+    trail = [step.value for step in ep.evidence[0].chain()]
+    assert trail[1].startswith("A 103.153.24.20") and trail[2] == "CNAME x.edge.agora.io"
+    assert ep.location.country == "US" and ep.location.asn == 140899
+
+
+def test_http_host_and_port_reuse(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        c = conversation(w, server="198.51.100.9", sport=80)
+        c.handshake().send(http_request("www.example.org")).send(bytes(800), outbound=False).close()
+        again = conversation(w, server="198.51.100.9", sport=80, start=c.t + 60)
+        again.handshake().send(http_request("cdn.example.org")).close()
+
+    report = analyse([str(write_pcap(tmp_path / "d.pcap", build))])
+    assert {(e.name, e.flows) for e in report.endpoints} == {("www.example.org", 1), ("cdn.example.org", 1)}
+    assert all(e.protocols == ("tcp/http",) for e in report.endpoints)
+
+
+def test_snapshot_length_too_short_for_the_sni_is_said_once_and_per_endpoint(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        conversation(w).handshake().send(client_hello("api.mixpanel.com", padding=600)).close()
+
+    report = analyse([str(write_pcap(tmp_path / "e.pcap", build, snaplen=96))])
+    [ep] = report.endpoints
+    assert ep.name == "" and ep.protocols == ("tcp/tls",)
+    assert any("snapshot length cut the TLS ClientHello" in n for n in ep.notes)
+    assert any("snapshot length (96 bytes)" in w for w in report.inputs[0].warnings)
+    assert ep.bytes_out > 600  # sizes come from the IP headers, not from what was kept
+
+
+def test_flow_seen_from_the_middle_takes_the_service_port_as_server(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        w.write(T0, tcp_frame("203.0.113.30", "192.168.1.5", 443, 51000, 5, 0x18, b"\x17\x03\x03\x00\x02ab"))
+        w.write(T0 + 1, tcp_frame("192.168.1.5", "203.0.113.30", 51000, 443, 9, 0x10))
+
+    report = analyse([str(write_pcap(tmp_path / "f.pcap", build))])
+    [ep] = report.endpoints
+    assert ep.server == "203.0.113.30" and ep.packets_in == 1 and ep.packets_out == 1
+
+
+def test_multicast_is_not_an_endpoint_and_names_resolved_but_unused_are_kept(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        w.write(T0, udp_frame("192.168.1.5", "239.255.255.250", 50000, 1900, b"M-SEARCH * HTTP/1.1\r\n\r\n"))
+        w.write(T0 + 0.1, udp_frame("192.168.1.1", "192.168.1.5", 53, 53001, dns_response("api.amplitude.com", ["203.0.113.40"])))
+
+    report = analyse([str(write_pcap(tmp_path / "g.pcap", build))])
+    names = {(e.name, e.flows, e.protocols) for e in report.endpoints}
+    assert ("api.amplitude.com", 0, ("dns-answer",)) in names
+    assert not any(e.server == "239.255.255.250" for e in report.endpoints)
+    only_dns = endpoint(report, "api.amplitude.com")
+    assert only_dns.attribution.provider.id == "amplitude"  # type: ignore[union-attr]
+
+
+def test_flows_idle_past_the_timeout_are_handed_over_and_memory_stays_bounded(tmp_path: Path):
+    from tethers.traffic import flows as flows_module
+
+    def build(w: PcapWriter) -> None:
+        for i in range(3000):
+            w.write(T0 + i, udp_frame("192.168.1.5", "203.0.113.50", 40000 + i, 4000, b"z"))
+
+    seen: list[int] = []
+    original = flows_module.FlowTable.sweep
+
+    def sweep(self, now):  # type: ignore[no-untyped-def]
+        original(self, now)
+        seen.append(len(self.flows))
+
+    old_every = flows_module.SWEEP_EVERY
+    flows_module.FlowTable.sweep = sweep  # type: ignore[method-assign]
+    flows_module.SWEEP_EVERY = 256
+    try:
+        report = analyse([str(write_pcap(tmp_path / "h.pcap", build))])
+    finally:
+        flows_module.FlowTable.sweep = original  # type: ignore[method-assign]
+        flows_module.SWEEP_EVERY = old_every
+    [ep] = report.endpoints
+    assert ep.flows == 3000 and ep.packets_out == 3000
+    assert seen and max(seen) <= flows_module.IDLE + 256  # only the last IDLE seconds of flows are live
