@@ -44,7 +44,7 @@ def test_malformed_lines_counted_and_few_sampled(tmp_path: Path) -> None:
         (b"", "empty"),
         (b"   \n\n", "empty"),
         (bytes(range(256)) * 20, "binary"),
-        (b"\xd4\xc3\xb2\xa1" + bytes(40), "packet capture"),
+        (b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(12) + b"\x93\x00\x00\x00", "link type 147 is not supported"),
         (b"hello world\nthis is prose\n", "format not recognised"),
         (b"\x1f\x8b\x08\x00broken gzip", "cannot decompress"),
     ],

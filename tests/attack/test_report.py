@@ -70,3 +70,12 @@ def test_elastic_apache_sample() -> None:
     assert top["country"] == "US" and 0.3 < top["share"] < 0.5  # spread out: no country claim beyond "weak"
     assert {c["verdict"] for c in ep["claims"][:2]} == {"weak"}
     assert report["span"]["start"] == "2015-05-17T10:05Z"
+
+
+def test_ipv6_sources_get_prefixes_and_attribution(tmp_path: Path) -> None:
+    lines = [clf("2a01:4f8::1"), clf("2a01:4f8::2"), clf("2001:db8::9"), clf("::ffff:5.9.1.1")]
+    report = analyse([write(tmp_path / "v6.log", "".join(lines))])
+    (ep,) = report["episodes"]
+    prefixes = {r["prefix"]: r["sources"] for r in ep["by_prefix"]}
+    assert prefixes == {"2a01:4f8::/48": 2, "2001:db8::/48": 1, "5.9.1.0/24": 1}
+    assert ep["by_asn"][0]["asn"] == 24940 and ep["network_classes"]["bogon"] == 0.25

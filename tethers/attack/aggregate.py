@@ -56,6 +56,7 @@ class Frame:
     side: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]
     excluded: int = 0  # records the filters left out
     baseline_src: npt.NDArray[np.int64] | None = None  # sources seen in a given baseline window
+    destinations: npt.NDArray[np.int64] | None = None  # addresses that received traffic (flows and captures)
 
     def __len__(self) -> int:
         return len(self.minute)
@@ -72,6 +73,7 @@ class Aggregator:
     excluded: int = 0
     baseline: tuple[int, int] | None = None  # epoch seconds [from, to): its sources are kept whatever the filters
     _baseline: list[np.ndarray] = field(default_factory=list)
+    _dst: list[np.ndarray] = field(default_factory=list)
 
     def add(self, batch: Batch, stats: FileStats) -> None:
         if self.baseline is not None:
@@ -83,6 +85,8 @@ class Aggregator:
         batch = self._filter(batch)
         if not len(batch):
             return
+        if batch.dst is not None:
+            self._destinations(batch.dst)
         src = self._sources(batch, stats)
         ok = src >= 0
         minute = batch.ts // 60
@@ -149,13 +153,24 @@ class Aggregator:
             stats.records -= len(bad)
         return out
 
+    def _destinations(self, dst: list[str]) -> None:
+        """Remember which addresses received traffic (as source keys, where they have one)."""
+        parsed = parse_many(dst)
+        keys = [np.unique(parsed.v4_keys).astype(np.int64)]
+        if len(parsed.v6_keys):
+            known = [self._v6.get(raw.ljust(16, b"\0")) for raw in np.unique(parsed.v6_keys).tolist()]
+            keys.append(np.array([V6_BASE + k for k in known if k is not None], dtype=np.int64))
+        self._dst.append(np.unique(np.concatenate(keys)))
+        if len(self._dst) > 64:
+            self._dst = [np.unique(np.concatenate(self._dst))]
+
     def finish(self) -> Frame:
         v6 = list(self._v6)
         if not self._parts or self._base is None:
             empty = np.zeros(0, dtype=np.int64)
             return Frame(empty, empty, empty, empty.astype(float), empty.astype(float), empty.astype(float), v6,
                          {name: (empty, empty, empty, empty.astype(float)) for name in self._side}, self.excluded,
-                         self._baseline_sources())
+                         self._baseline_sources(), None)
         keys, weight, count, nbytes = _reduce(*map(np.concatenate, zip(*self._parts, strict=True)))
         side = {}
         for name, parts in self._side.items():
@@ -168,6 +183,7 @@ class Aggregator:
         return Frame(
             (keys >> (_SRC_BITS + _VEC_BITS)) + self._base, (keys >> _SRC_BITS) & 0xF, keys & ((1 << _SRC_BITS) - 1),
             weight, count, nbytes, v6, side, self.excluded, self._baseline_sources(),
+            np.unique(np.concatenate(self._dst)) if self._dst else None,
         )
 
     def _baseline_sources(self) -> npt.NDArray[np.int64] | None:

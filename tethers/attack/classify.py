@@ -31,6 +31,7 @@ class NetClass(IntEnum):
     UNCLASSIFIED = 3
     BOGON = 4  # private, reserved, documentation: never routed on the Internet
     UNROUTED = 5  # public space no AS announces in the shipped data
+    LOCAL = 6  # private addresses that also received traffic: hosts of the network where the capture was taken
 
     @property
     def label(self) -> str:
@@ -40,6 +41,7 @@ class NetClass(IntEnum):
 _LABELS = {
     NetClass.HOSTING: "hosting/cloud", NetClass.CDN: "cdn/proxy", NetClass.ACCESS: "residential/mobile",
     NetClass.UNCLASSIFIED: "unclassified", NetClass.BOGON: "bogon", NetClass.UNROUTED: "unrouted",
+    NetClass.LOCAL: "local network",
 }
 
 _HOSTING = re.compile(

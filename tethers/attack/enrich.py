@@ -60,7 +60,7 @@ def prefix_keys(src: npt.NDArray[np.int64], v6: list[bytes]) -> npt.NDArray[np.i
     out = src >> 8
     is6 = src >= V6_BASE
     if is6.any():
-        raw = [v6[k - V6_BASE].ljust(16, b"\0")[:6] for k in (src[is6] - V6_BASE).tolist()]
+        raw = [v6[k - V6_BASE].ljust(16, b"\0")[:6] for k in src[is6].tolist()]
         out[is6] = (1 << 50) + np.array([int.from_bytes(r, "big") for r in raw], dtype=np.int64)
     return out
 
@@ -75,8 +75,9 @@ def _kb_tables() -> tuple[KnowledgeBase, dict[int, str], list[tuple[ipaddress.IP
     return kb, asns, v4, providers  # type: ignore[return-value]
 
 
-def attribute(src: npt.NDArray[np.int64], v6: list[bytes]) -> Attribution:
-    """Attribution of distinct, sorted source keys."""
+def attribute(src: npt.NDArray[np.int64], v6: list[bytes], local: npt.NDArray[np.int64] | None = None) -> Attribution:
+    """Attribution of distinct, sorted source keys. ``local``: addresses that also received
+    traffic; private ones among them are hosts of the captured network, not forgeries."""
     asn_ds, cc_ds = default_locator().datasets()
     n = len(src)
     as_idx = np.full(n, -1, dtype=np.int64)
@@ -123,5 +124,7 @@ def attribute(src: npt.NDArray[np.int64], v6: list[bytes]) -> Attribution:
             netclass[hit] = int(class_of_function(provider_function(kb, pid)))
     netclass[~named & ~bogon] = int(NetClass.UNROUTED)
     netclass[bogon] = int(NetClass.BOGON)
+    if local is not None and len(local):
+        netclass[bogon & np.isin(src, local)] = int(NetClass.LOCAL)
     return Attribution(src, cc_idx, asn, as_idx, provider, netclass, tuple(cc_ds.arrays.countries or ()),
                        tuple(asn_ds.arrays.names), providers, v6)

@@ -102,6 +102,25 @@ def alternatives(primary: Parser, log_format: LogFormat | None) -> list[Parser]:
     return [p for p in others if p.name != primary.name]
 
 
+class _Rewound:
+    """A stream whose first bytes, already read to sniff the format, are served again."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0:
+                out, self._head = self._head + self._rest.read(), b""
+                return out
+            out, self._head = self._head[:size], self._head[size:]
+            if len(out) < size:
+                out += self._rest.read(size - len(out))
+            return out
+        return self._rest.read(size)
+
+
 def _is_binary(head: bytes) -> bool:
     if not head:
         return False
@@ -122,7 +141,12 @@ def read_file(path: Path, stats: FileStats, log_format: LogFormat | None) -> Ite
             stats.skipped = "empty"
             return
         if head[:4] in _PCAP:
-            stats.skipped = "a packet capture: pcap input is not available yet (see docs/attack.md)"
+            from tethers.attack.capture import read_capture
+
+            stats.format = "pcapng" if head[:4] == _PCAP[-1] else "pcap"
+            for batch in read_capture(_Rewound(head, fh), path, head[:4], stats):
+                stats.records += len(batch)
+                yield batch
             return
         if _is_binary(head):
             stats.skipped = "binary data, not a text log or flow export"

@@ -71,7 +71,7 @@ def _nothing(files: list[FileStats], frame: Frame) -> str:
 
 
 def build(frame: Frame, files: list[FileStats], options: Options) -> dict[str, Any]:
-    attr = attribute(np.unique(frame.src), frame.v6)
+    attr = attribute(np.unique(frame.src), frame.v6, frame.destinations)
     s = series(frame)
     eps = episodes(s)
     out_eps = []
