@@ -17,7 +17,8 @@ from pathlib import Path
 from tethers.attribute import Attributor
 from tethers.attribute.attribute import Locator
 from tethers.collect.dns import DnsCollector
-from tethers.collect.resolver import Answer, CachingResolver, DnsResolver, Resolver, parse_server
+from tethers.collect.resolver import Answer, CachingResolver, Resolver, parse_server, prefetch
+from tethers.collect.transport import DnsResolver
 from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
 from tethers.errors import InputError
 from tethers.kb import KnowledgeBase, default_kb
@@ -120,6 +121,9 @@ class CountingResolver:
     async def query(self, name: str, rdtype: str) -> Answer:
         self.count += 1
         return await self.inner.query(name, rdtype)
+
+    async def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:
+        await prefetch(self.inner, pairs)  # not counted: the collector asks for each one again
 
 
 def make_resolver(server: str | None, *, timeout: float = 2.0, retries: int = 2, concurrency: int = 64) -> DnsResolver:

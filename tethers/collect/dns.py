@@ -8,12 +8,12 @@ behind an include.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tethers.collect.resolver import Answer, Record, Resolver
+from tethers.collect.eager import gather
+from tethers.collect.resolver import Answer, Record, Resolver, prefetch
 from tethers.collect.spf import expand_spf, is_spf
 from tethers.model.evidence import (
     DNS_A,
@@ -60,6 +60,8 @@ SRV_NAMES = (
     "_imaps._tcp",
 )
 APEX_TYPES = ("NS", "SOA", "MX", "TXT", "CAA", "A", "AAAA")
+# Mail policy records: (name prefix, evidence source), all TXT.
+POLICY_NAMES = (("_dmarc", DNS_DMARC), ("_smtp._tls", DNS_TLSRPT), ("_mta-sts", DNS_MTA_STS), ("default._bimi", DNS_BIMI))
 MAX_CNAME_CHAIN = 10
 _MAILTO = re.compile(r"mailto:[^@,;\s]+@([^,;!\s]+)", re.IGNORECASE)
 _URL_HOST = re.compile(r"https?://([^/:;,\s]+)", re.IGNORECASE)
@@ -68,6 +70,16 @@ _URL_HOST = re.compile(r"https?://([^/:;,\s]+)", re.IGNORECASE)
 def txt_string(record: Record) -> str:
     """A TXT record's character-strings joined and decoded (bytes that are not UTF-8 become U+FFFD)."""
     return b"".join(record.rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
+
+
+def first_queries(domain: str) -> list[tuple[str, str]]:
+    """The lookups every live scan makes after the apex, none depending on another's answer."""
+    return [
+        *((f"{prefix}.{domain}", "TXT") for prefix, _ in POLICY_NAMES),
+        *((f"{s}._domainkey.{domain}", "TXT") for s in DKIM_SELECTORS),
+        *((f"{s}.{domain}", "SRV") for s in SRV_NAMES),
+        *((f"{n}.{domain}", "A") for n in SERVICE_NAMES),
+    ]
 
 
 def _host(name: object) -> str:
@@ -110,11 +122,14 @@ class DnsCollector:
     async def collect(self, domain: str, names: list[tuple[str, list[str]]] | None = None) -> Collected:
         out = Collected()
         extra = {n: set(t) for n, t in (names or []) if n != domain}
-        apex = await asyncio.gather(*(self.resolver.query(domain, t) for t in APEX_TYPES))
+        await prefetch(self.resolver, [(domain, t) for t in APEX_TYPES])
+        apex = await gather(*(self.resolver.query(domain, t) for t in APEX_TYPES))
         by_type = dict(zip(APEX_TYPES, apex, strict=True))
         if all(a.rcode == "NXDOMAIN" for a in apex):
             out.errors.append(CollectError(domain, "ANY", "nxdomain", "the domain does not exist"))
             return out
+        # The independent first queries go out as one batch when the resolver can (see resolver.prefetch).
+        await prefetch(self.resolver, first_queries(domain))
         tasks = [
             self._apex(domain, by_type, out),
             self._policy(domain, out),
@@ -137,7 +152,7 @@ class DnsCollector:
             if "NS" in types:
                 tasks.append(self._ns(name, out))
         tasks.extend(self._service(name, out) for name in sorted(service))
-        await asyncio.gather(*tasks)
+        await gather(*tasks)
         return out
 
     # -- apex ------------------------------------------------------------
@@ -183,7 +198,7 @@ class DnsCollector:
             ev = Evidence(DNS_NS, rec.owner, rec.text, _host(rec.rdata.target))  # type: ignore[attr-defined]
             out.evidence.append(ev)
             found.append(ev)
-        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+        await gather(*(self._locate(ev, out) for ev in found))
 
     async def _mx(self, name: str, out: Collected) -> None:
         answer = await self.resolver.query(name, "MX")
@@ -199,7 +214,7 @@ class DnsCollector:
             ev = Evidence(DNS_MX, rec.owner, rec.text, host)
             out.evidence.append(ev)
             found.append(ev)
-        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+        await gather(*(self._locate(ev, out) for ev in found))
 
     async def _locate(self, ev: Evidence, out: Collected) -> None:
         """Addresses of a host named by NS/MX/SRV evidence, linked to it."""
@@ -239,13 +254,8 @@ class DnsCollector:
             out.errors.extend(errors)
 
     async def _policy(self, domain: str, out: Collected) -> None:
-        names = {
-            f"_dmarc.{domain}": DNS_DMARC,
-            f"_smtp._tls.{domain}": DNS_TLSRPT,
-            f"_mta-sts.{domain}": DNS_MTA_STS,
-            f"default._bimi.{domain}": DNS_BIMI,
-        }
-        answers = await asyncio.gather(*(self.resolver.query(n, "TXT") for n in names))
+        names = {f"{prefix}.{domain}": source for prefix, source in POLICY_NAMES}
+        answers = await gather(*(self.resolver.query(n, "TXT") for n in names))
         for (name, source), answer in zip(names.items(), answers, strict=True):
             if out.fail(answer):
                 continue
@@ -291,7 +301,7 @@ class DnsCollector:
                 ev = Evidence(DNS_SRV, rec.owner, rec.text, target)
                 out.evidence.append(ev)
                 found.append(ev)
-        await asyncio.gather(*(self._locate(ev, out) for ev in found))
+        await gather(*(self._locate(ev, out) for ev in found))
 
     # -- service names and CNAME chains -------------------------------------
 

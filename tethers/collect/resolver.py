@@ -1,58 +1,55 @@
 """The one seam through which tethers reaches DNS.
 
 A resolver answers ``query(name, rdtype)`` with an ``Answer``: the answer
-section as dnspython rdata plus an outcome. ``DnsResolver`` sends real queries
-(UDP, TCP on truncation) to one server with RD set; ``ZoneResolver`` in
+section as ``Record`` values plus an outcome. ``DnsResolver`` (``transport.py``)
+sends real queries (UDP, TCP on truncation) to one or more servers with RD set,
+building and parsing messages by hand (``wire.py``); ``ZoneResolver`` in
 ``zonefile.py`` answers from master files with no network. Both sit behind
-``CachingResolver``, which resolves each (name, type) once per run, so an SPF
-include shared by a thousand domains costs one query.
+``CachingResolver``, which resolves each (name, type) once while its TTL lasts,
+so an SPF include shared by a thousand domains costs one query.
 
-Why dnspython: it parses every record type we read into typed rdata (MX
-exchange, CAA tag/value, SRV target) with RFC-correct name handling, and its
-async queries do UDP with TCP fallback. Its cost (~0.5 ms a query) bounds a
-single process to a few thousand queries a second; the transport is isolated
-here so a faster core can replace it without touching the collectors.
+A record's ``rdata`` offers the attributes of dnspython's rdata that the
+collectors read (``target``, ``exchange``, ``strings``, ``mname``, ``rname``,
+``tag``, ``value``...) and ``to_text()`` in dnspython's presentation format: it
+is a dnspython rdata for zone files and unusual replies, and one of
+``wire.py``'s light classes for ordinary replies.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple, Protocol
 
-import dns.asyncquery
-import dns.exception
-import dns.flags
 import dns.message
-import dns.name
-import dns.rcode
-import dns.rdata
 import dns.rdatatype
 import dns.resolver
 
 from tethers.errors import InputError, OperationalError
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     owner: str  # without the trailing dot, lower case
     rdtype: str  # "MX", "CNAME", ...
-    rdata: dns.rdata.Rdata
+    rdata: Any  # dns.rdata.Rdata or a wire.Rdata: the same attributes and to_text()
 
     @property
     def text(self) -> str:
-        return self.rdata.to_text()
+        return self.rdata.to_text()  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
+    """One lookup's outcome. A named tuple rather than a dataclass: a scan makes ~90 of them a domain."""
+
     name: str
     rdtype: str
     rcode: str  # NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... or "" when no reply came
     records: tuple[Record, ...] = ()
     error: str = ""  # "timeout", "unreachable: ...", "malformed: ...", "not-in-zones"
+    ttl: int = 0  # seconds the answer may be reused (0: unknown, e.g. zone files)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +74,7 @@ class Resolver(Protocol):
     async def query(self, name: str, rdtype: str) -> Answer: ...
 
 
-def _records(message: dns.message.Message) -> tuple[Record, ...]:
+def dnspython_records(message: dns.message.Message) -> tuple[Record, ...]:
     out = []
     for rrset in message.answer:
         owner = rrset.name.to_text(omit_final_dot=True).lower()
@@ -122,161 +119,66 @@ def system_servers() -> list[str]:
     return [str(s) for s in servers]
 
 
-class _UdpChannel(asyncio.DatagramProtocol):
-    """One connected UDP socket to one server; replies are matched to queries by ID and question.
+class _Flight:
+    """A lookup on its way: the callbacks waiting for its answer; called with the answer when it lands."""
 
-    Sharing one long-lived socket (instead of one per query) is what keeps a
-    Python scanner fast: see docs/design.md.
-    """
+    __slots__ = ("cache", "key", "waiters")
 
-    def __init__(self) -> None:
-        self.transport: asyncio.DatagramTransport | None = None
-        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]] = {}
-        self.error: OSError | None = None
+    def __init__(self, cache: CachingResolver, key: tuple[str, str],
+                 waiters: list[Callable[[Answer | BaseException], object]]) -> None:
+        self.cache = cache
+        self.key = key
+        self.waiters = waiters
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    def __call__(self, outcome: Answer | BaseException) -> None:
+        cache = self.cache._cache
+        if cache.get(self.key) is self:
+            if isinstance(outcome, BaseException):
+                del cache[self.key]  # a bug or a cancellation: do not keep it
+            else:
+                ttl = outcome.ttl
+                owner = self.cache
+                life = owner.min_ttl if ttl < owner.min_ttl else owner.max_ttl if ttl > owner.max_ttl else ttl
+                cache[self.key] = (outcome, time.monotonic() + life)
+        for waiter in self.waiters:
+            waiter(outcome)
 
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        if len(data) < 12:
+
+def _setter(future: asyncio.Future[Answer]) -> Callable[[Answer | BaseException], None]:
+    def land(outcome: Answer | BaseException) -> None:
+        if future.done():
             return
-        entry = self.pending.get(int.from_bytes(data[:2], "big"))
-        if entry is None:
-            return  # late or stray reply
-        request, future = entry
-        try:
-            reply = dns.message.from_wire(data, ignore_trailing=True)
-        except dns.exception.DNSException:
-            return  # garbage on our port is not an answer; the query times out or a good reply follows
-        if not request.is_response(reply) or future.done():
-            return
-        future.set_result(reply)
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable and friends: fail every waiting query now.
-        self.error = exc if isinstance(exc, OSError) else OSError(str(exc))
-        for _, future in self.pending.values():
-            if not future.done():
-                future.set_exception(self.error)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
-
-
-class DnsResolver:
-    """Queries one or more servers with RD set: UDP on one shared socket per server, TCP on truncation."""
-
-    def __init__(
-        self,
-        servers: list[tuple[str, int]],
-        *,
-        timeout: float = 2.0,
-        retries: int = 2,
-        concurrency: int = 64,
-        description: str = "",
-    ) -> None:
-        if not servers:
-            raise OperationalError("no resolver to query")
-        self.servers = servers
-        self.timeout = timeout
-        self.retries = retries
-        self.concurrency = concurrency
-        self._slots: asyncio.Semaphore | None = None
-        self._channels: dict[tuple[str, int], _UdpChannel] = {}
-        self._opening: dict[tuple[str, int], asyncio.Lock] = {}
-        self.description = description or ", ".join(f"{h}:{p}" for h, p in servers)
-        self.sent = 0
-
-    @classmethod
-    def system(cls, **kwargs: float | int) -> DnsResolver:
-        servers = system_servers()
-        return cls([(s, 53) for s in servers], description=f"system ({', '.join(servers)})", **kwargs)  # type: ignore[arg-type]
-
-    async def _channel(self, server: tuple[str, int]) -> _UdpChannel:
-        channel = self._channels.get(server)
-        if channel is not None and channel.transport is not None and channel.error is None:
-            return channel
-        lock = self._opening.setdefault(server, asyncio.Lock())
-        async with lock:
-            channel = self._channels.get(server)
-            if channel is not None and channel.transport is not None and channel.error is None:
-                return channel
-            if channel is not None and channel.transport is not None:
-                channel.transport.close()
-            loop = asyncio.get_running_loop()
-            _, channel = await loop.create_datagram_endpoint(_UdpChannel, remote_addr=server)
-            self._channels[server] = channel
-            return channel
-
-    def close(self) -> None:
-        for channel in self._channels.values():
-            if channel.transport is not None:
-                channel.transport.close()
-        self._channels.clear()
-
-    async def query(self, name: str, rdtype: str) -> Answer:
-        try:
-            qname = dns.name.from_text(name)
-        except dns.exception.DNSException as exc:
-            return Answer(name, rdtype, "", error=f"malformed: {exc}")
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
-        last_error = "timeout"
-        async with self._slots:
-            for attempt in range(self.retries + 1):
-                server = self.servers[attempt % len(self.servers)]
-                try:
-                    reply = await self._exchange(server, qname, rdtype)
-                except TimeoutError:
-                    last_error = "timeout"
-                    continue
-                except ConnectionRefusedError:
-                    last_error = f"unreachable: {server[0]}:{server[1]} refused the connection"
-                    continue
-                except OSError as exc:
-                    last_error = f"unreachable: {server[0]}:{server[1]}: {exc.strerror or exc}"
-                    continue
-                except dns.exception.DNSException as exc:
-                    return Answer(name, rdtype, "", error=f"malformed: {type(exc).__name__}: {exc}")
-                rcode = dns.rcode.to_text(reply.rcode())
-                return Answer(name, rdtype, rcode, _records(reply))
-        return Answer(name, rdtype, "", error=last_error)
-
-    async def _exchange(self, server: tuple[str, int], qname: dns.name.Name, rdtype: str) -> dns.message.Message:
-        channel = await self._channel(server)
-        request = dns.message.make_query(qname, rdtype, use_edns=0, payload=1232)
-        request.flags |= dns.flags.RD
-        while request.id in channel.pending:
-            request.id = random.randrange(65536)
-        future: asyncio.Future[dns.message.Message] = asyncio.get_running_loop().create_future()
-        channel.pending[request.id] = (request, future)
-        try:
-            assert channel.transport is not None
-            channel.transport.sendto(request.to_wire())
-            self.sent += 1
-            reply = await asyncio.wait_for(future, self.timeout)
-        finally:
-            channel.pending.pop(request.id, None)
-        if reply.flags & dns.flags.TC:
-            # Truncated: ask again over TCP (RFC 7766).
-            self.sent += 1
-            reply = await dns.asyncquery.tcp(request, server[0], timeout=self.timeout, port=server[1])
-        return reply
+    return land
 
 
 @dataclass
 class CachingResolver:
-    """De-duplicates queries for one run: each (name, type) is asked once, in-flight ones shared.
+    """De-duplicates queries: each (name, type) is asked once while its answer lives, in-flight ones shared.
 
-    The cache is bounded (LRU) so a batch of millions of domains keeps memory flat;
-    answers are kept for the run, not for their TTL, since a run lasts minutes.
+    An answer is reused for its TTL, clamped to [``min_ttl``, ``max_ttl``] so a
+    long batch refreshes provider names now and then without re-asking one every
+    second. The cache is an LRU bounded by ``max_entries``, so a batch of
+    millions of domains keeps memory flat: names shared across domains (provider
+    hosts, SPF includes) are hit again and stay; a domain's own names age out.
+
+    ``prefetch`` starts a batch of lookups at once and waits for them all; with
+    a resolver that has ``submit`` (the UDP transport) the batch costs one
+    future in all instead of a task and a future per query, and the collector's
+    own ``query`` calls that follow are answered from the cache without waiting.
     """
 
     inner: Resolver
-    max_entries: int = 200_000
+    max_entries: int = 50_000
+    min_ttl: float = 30.0
+    max_ttl: float = 3600.0
     queries: int = 0
     hits: int = 0
-    _cache: OrderedDict[tuple[str, str], asyncio.Future[Answer]] = field(default_factory=OrderedDict)
+    _cache: OrderedDict[tuple[str, str], tuple[Answer, float] | _Flight] = field(default_factory=OrderedDict)
 
     @property
     def description(self) -> str:
@@ -284,22 +186,70 @@ class CachingResolver:
 
     async def query(self, name: str, rdtype: str) -> Answer:
         key = (name.lower().rstrip("."), rdtype)
-        future = self._cache.get(key)
-        if future is not None:
-            self.hits += 1
-            self._cache.move_to_end(key)
-            return await asyncio.shield(future)
+        entry = self._cache.get(key)
+        if entry is not None:
+            if type(entry) is tuple:
+                if time.monotonic() < entry[1]:
+                    self.hits += 1
+                    self._cache.move_to_end(key)
+                    return entry[0]
+            else:
+                self.hits += 1
+                future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+                entry.waiters.append(_setter(future))  # type: ignore[union-attr]
+                return await future
         future = asyncio.get_running_loop().create_future()
-        self._cache[key] = future
-        if len(self._cache) > self.max_entries:
-            self._cache.popitem(last=False)
+        self._start(key, [_setter(future)])
+        return await future
+
+    async def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Start every lookup in ``pairs`` not answered yet, together; return once all have landed."""
+        left = 0
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def landed(_: object) -> None:
+            nonlocal left
+            left -= 1
+            if left == 0 and not future.done():
+                future.set_result(None)
+
+        now = time.monotonic()
+        for name, rdtype in pairs:
+            key = (name.lower().rstrip("."), rdtype)
+            entry = self._cache.get(key)
+            if entry is None or type(entry) is tuple and now >= entry[1]:
+                left += 1
+                self._start(key, [landed])
+            elif type(entry) is _Flight:
+                left += 1
+                entry.waiters.append(landed)
+        if left:
+            await future
+
+    def _start(self, key: tuple[str, str], waiters: list[Callable[[Answer | BaseException], object]]) -> None:
+        flight = _Flight(self, key, waiters)
+        cache = self._cache
+        cache[key] = flight
+        cache.move_to_end(key)
+        if len(cache) > self.max_entries:
+            cache.popitem(last=False)
         self.queries += 1
-        try:
-            answer = await self.inner.query(key[0], rdtype)
-        except BaseException as exc:
-            self._cache.pop(key, None)
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        future.set_result(answer)
-        return answer
+        submit = getattr(self.inner, "submit", None)
+        if submit is not None:
+            submit(key[0], key[1], flight)
+            return
+        task = asyncio.get_running_loop().create_task(self.inner.query(key[0], key[1]))
+        task.add_done_callback(lambda t: flight(_outcome(t)))
+
+
+def _outcome(task: asyncio.Task[Answer]) -> Answer | BaseException:
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception() or task.result()
+
+
+async def prefetch(resolver: Resolver, pairs: Iterable[tuple[str, str]]) -> None:
+    """Start a batch of lookups together when the resolver can (a cache in front of the transport)."""
+    method = getattr(resolver, "prefetch", None)
+    if method is not None:
+        await method(pairs)
