@@ -67,7 +67,7 @@ def episodes(s: Series) -> list[Episode]:
     busy = np.sum(list(s.by_vector.values()), axis=0) > 0  # minutes with any traffic at all
     for vector, values in sorted(s.by_vector.items()):
         found.extend(_episodes(vector, values, s.start, busy))
-    return sorted(found, key=lambda e: (e.start, e.vector))
+    return sorted(found, key=lambda e: (not e.surge, e.start, e.vector))  # surges first, in time order
 
 
 def _episodes(vector: Vector, values: npt.NDArray[np.float64], start: int,
