@@ -7,7 +7,8 @@ follows the number of conversations open at once, not the file's size. Past
 
 Which side is the client: the sender of a TCP SYN; otherwise the side whose port
 is not a service port (well-known ports and the few that apps use for media), then
-the side with a private address talking to a public one, then the higher port.
+the side with a private address talking to a public one, then the side with an
+ephemeral port, and failing all of those the sender of the first packet seen.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ IDLE = 300.0
 ENDED_IDLE = 30.0
 SWEEP_EVERY = 1 << 16  # packets between sweeps of the table
 MAX_FLOWS = 500_000
+EPHEMERAL = 32768  # Linux's default ephemeral ports start here; Windows' and BSDs' at 49152
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 DNS_PORTS = frozenset({53, 5353, 5355})  # DNS, mDNS, LLMNR: answers map addresses to names
@@ -53,7 +55,9 @@ def _src_is_client(src: bytes, dst: bytes, sport: int, dport: int) -> bool:
         return dport < 1024
     if _private(src) != _private(dst):
         return _private(src)
-    return sport >= dport
+    if (sport >= EPHEMERAL) != (dport >= EPHEMERAL):
+        return sport >= EPHEMERAL
+    return True  # nothing tells: the first packet seen is the client's
 
 
 class FlowTable:
