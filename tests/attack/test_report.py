@@ -79,3 +79,35 @@ def test_ipv6_sources_get_prefixes_and_attribution(tmp_path: Path) -> None:
     prefixes = {r["prefix"]: r["sources"] for r in ep["by_prefix"]}
     assert prefixes == {"2a01:4f8::/48": 2, "2001:db8::/48": 1, "5.9.1.0/24": 1}
     assert ep["by_asn"][0]["asn"] == 24940 and ep["network_classes"]["bogon"] == 0.25
+
+
+def nginx_main(ip: str, xff: str) -> str:
+    return clf(ip).rstrip("\n") + f' "{xff}"\n'
+
+
+def test_clients_behind_a_cdn(tmp_path: Path) -> None:
+    # Cloudflare edges (AS13335) connect; X-Forwarded-For names the clients, the left one forged by a client.
+    lines = [nginx_main("104.16.0.1", "5.9.1.1"), nginx_main("104.16.0.2", "1.2.3.4, 5.9.1.2"),
+             nginx_main("104.16.0.3", "-"), nginx_main("104.16.0.4", "10.0.0.1, 5.9.1.3, 104.16.0.9")]
+    log = write(tmp_path / "cdn.log", "".join(lines))
+    plain = analyse([log])
+    (ep,) = plain["episodes"]
+    assert ep["network_classes"] == {"cdn/proxy": 1.0}
+    assert {i["name"] for i in ep["indicators"] if i["fires"]} == {"behind-cdn"}
+    assert ep["claims"][0]["verdict"] == "weak" and "CDN edges" in ep["claims"][0]["rests_on"][-1]
+
+    report = analyse([log], Options(forwarded=True))
+    assert report["inputs"][0]["format"] == "nginx-main" and report["inputs"][0]["forwarded_clients"] == 3
+    (ep,) = report["episodes"]
+    talkers = {t["address"] for t in ep["top_talkers"]}
+    assert talkers == {"5.9.1.1", "5.9.1.2", "5.9.1.3", "104.16.0.3"}  # the forged 1.2.3.4 is never taken
+    assert ep["by_asn"][0]["asn"] == 24940
+
+
+def test_forwarded_with_a_custom_format(tmp_path: Path) -> None:
+    from tethers.attack.accesslog import parse_log_format
+
+    fmt = parse_log_format('$remote_addr [$time_local] "$request" $status $http_x_forwarded_for')
+    log = write(tmp_path / "x.log", '10.0.0.5 [10/Mar/2025:09:45:02 +0000] "GET / HTTP/1.1" 200 5.9.1.1\n')
+    report = analyse([log], Options(log_format=fmt, forwarded=True))
+    assert report["episodes"][0]["top_talkers"][0]["address"] == "5.9.1.1"

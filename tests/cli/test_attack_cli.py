@@ -72,3 +72,11 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys, args: tuple[str, .
 def test_a_skipped_file_beside_a_good_one_is_a_warning(tmp_path: Path, capsys) -> None:
     code, out, err = run(capsys, str(write(tmp_path / "e.log", "")), str(write(tmp_path / "a.log", clf("5.9.1.1"))))
     assert code == 0 and "skipped: empty" in err and "http" in out
+
+
+def test_client_ip_forwarded(tmp_path: Path, capsys) -> None:
+    log = write(tmp_path / "a.log", clf("104.16.0.1").rstrip("\n") + ' "5.9.1.1"\n')
+    code, out, _ = run(capsys, str(log), "--client-ip", "forwarded", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["filters"]["client_ip"] == "forwarded"
+    assert report["episodes"][0]["top_talkers"][0]["address"] == "5.9.1.1"

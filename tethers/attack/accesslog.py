@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tethers.attack.forwarded import clients
 from tethers.attack.records import Batch, http_batch
 from tethers.attack.timeparse import BAD, parse_times
 from tethers.errors import InputError
@@ -37,9 +38,12 @@ _NGINX = {
     "host": "host", "server_name": "host", "http_host": "host",
     "server_addr": "dst", "server_port": "dport", "remote_port": "sport",
     "body_bytes_sent": "bytes", "bytes_sent": "bytes",
+    "http_x_forwarded_for": "xff", "http_x_real_ip": "xff", "http_cf_connecting_ip": "xff",
+    "http_true_client_ip": "xff",
 }
 _APACHE = {"h": "src", "a": "src", "t": "time", "v": "host", "V": "host", "A": "dst", "p": "dport",
            "b": "bytes", "B": "bytes", "O": "bytes"}
+_APACHE_HEADERS = {"{x-forwarded-for}": "xff", "{x-real-ip}": "xff", "{cf-connecting-ip}": "xff"}
 _TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)|%(\{[^}]*\})?[<>]?([A-Za-z%])")
 
 
@@ -48,6 +52,7 @@ class LogFormat:
     name: str
     pattern: re.Pattern[str]
     fields: tuple[str, ...]  # the named groups tethers uses, in group order
+    forwarded: bool = False  # take the client from X-Forwarded-For where the log has it
 
     def parse(self, text: str) -> tuple[list[Batch], list[str]]:
         """Records of every matching line, and the lines that did not match."""
@@ -74,6 +79,9 @@ class LogFormat:
             index = groups.get(name)
             return list(columns[index - 1]) if index else None
         src = column("src") or []
+        forwarded = 0
+        if self.forwarded and "xff" in groups:
+            src, forwarded = clients(src, column("xff") or [])
         times, _zoneless = parse_times(column("time") or [])
         ok = times != BAD
         if not ok.all():
@@ -84,6 +92,7 @@ class LogFormat:
         batch = http_batch(times, src, nbytes, dst=column("dst"), host=column("host"),
                            sport=_ints(column("sport"), -1), dport=_ints(column("dport"), -1))
         batch.extra["zoneless"] = _zoneless
+        batch.extra["forwarded"] = forwarded
         return batch if ok.all() else batch.take(ok)
 
 
@@ -110,7 +119,9 @@ def _compile(name: str, body: str) -> LogFormat:
 
 COMBINED = _compile("combined", _CLF)  # also reads the common format: the fields after bytes are optional
 VHOST_COMBINED = _compile("vhost-combined", _VHOST)
-BUILTIN = {"combined": COMBINED, "common": COMBINED, "vhost-combined": VHOST_COMBINED}
+# The "main" format of the nginx.conf nginx ships: combined, then "$http_x_forwarded_for".
+NGINX_MAIN = _compile("nginx-main", _CLF + r' "[^"]*" "[^"]*" "(?P<xff>[^"]*)"')
+BUILTIN = {"combined": COMBINED, "common": COMBINED, "vhost-combined": VHOST_COMBINED, "nginx-main": NGINX_MAIN}
 
 
 def parse_log_format(spec: str) -> LogFormat:
@@ -131,7 +142,7 @@ def parse_log_format(spec: str) -> LogFormat:
             parts.append("%")
             continue
         else:
-            field = _APACHE.get(m[3]) if not m[2] else ("xff" if m[2].lower() == "{x-forwarded-for}" else None)
+            field = _APACHE.get(m[3]) if not m[2] else _APACHE_HEADERS.get(m[2].lower())
         apache_time = bool(m[3] == "t" and not m[2])
         parts.append(_group(field, used, literal[-1:], following, apache_time))
     parts.append(re.escape(spec[pos:]))
@@ -150,7 +161,7 @@ def _group(field: str | None, used: set[str], before: str, after: str, apache_ti
         body = r'([^"]*)'
     else:
         body = r"(\S+)"
-    if field is None or field in used or field == "xff":
+    if field is None or field in used:
         return body.replace("(", "(?:", 1) if "(" in body else body
     used.add(field)
     return body.replace("(", f"(?P<{field}>", 1)

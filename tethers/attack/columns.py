@@ -35,6 +35,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "flags": ("flags", "tcp_flags", "flg", "tcpcontrolbits", "tcpflags", "history"),
     "ttl": ("ttl", "ip_ttl", "iptimetolive", "minimumttl", "maximumttl", "min_ttl"),
     "host": ("host", "http_host", "server_name", "vhost", "hostname", "cs_host", "url_domain"),
+    "xff": ("http_x_forwarded_for", "x_forwarded_for", "xff", "forwarded_for", "http_x_real_ip", "x_real_ip",
+            "cf_connecting_ip", "http_cf_connecting_ip", "true_client_ip", "request_headers_x_forwarded_for"),
     "request": ("request", "uri", "path", "url", "request_uri", "url_original", "cs_uri_stem"),
 }
 _LOOKUP = {alias: field for field, names in ALIASES.items() for alias in names}

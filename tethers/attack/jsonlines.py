@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tethers.attack.columns import field_of, flags_column, int_column, proto_column
+from tethers.attack.forwarded import clients
 from tethers.attack.records import Batch, flow_batch, http_batch
 from tethers.attack.timeparse import BAD, parse_times
 
@@ -45,6 +46,9 @@ def _fields(obj: dict[str, Any]) -> dict[str, str]:
 
 class JsonLines:
     name = "json"
+
+    def __init__(self, forwarded: bool = False) -> None:
+        self.forwarded = forwarded  # take the client from X-Forwarded-For where the object has it
 
     def parse(self, text: str) -> tuple[list[Batch], list[str]]:
         web: list[dict[str, str]] = []
@@ -83,9 +87,13 @@ class JsonLines:
         col = lambda f: [r.get(f, "") for r in rows]  # noqa: E731
         host = col("host") if any("host" in r for r in rows) else None
         dst = col("dst") if any("dst" in r for r in rows) else None
-        batch = http_batch(times, col("src"), np.maximum(int_column(col("bytes"), 0), 0), dst=dst, host=host,
+        src, forwarded = col("src"), 0
+        if self.forwarded:
+            src, forwarded = clients(src, col("xff"))
+        batch = http_batch(times, src, np.maximum(int_column(col("bytes"), 0), 0), dst=dst, host=host,
                            sport=int_column(col("sport")), dport=int_column(col("dport")))
         batch.extra["zoneless"] = zoneless
+        batch.extra["forwarded"] = forwarded
         return batch if ok.all() else batch.take(ok)
 
     def _flows(self, rows: list[dict[str, str]], rejected: list[str]) -> Batch | None:

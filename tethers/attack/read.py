@@ -13,11 +13,11 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from tethers.attack.accesslog import COMBINED, VHOST_COMBINED, LogFormat, count_lines
+from tethers.attack.accesslog import COMBINED, NGINX_MAIN, VHOST_COMBINED, LogFormat, count_lines
 from tethers.attack.flows import csv_format, is_vpc_header, looks_like_vpc, vpc_format
 from tethers.attack.jsonlines import JsonLines
 from tethers.attack.records import Batch
@@ -45,6 +45,7 @@ class FileStats:
     malformed: int = 0
     samples: list[str] = field(default_factory=list)
     zoneless: int = 0  # records whose time had no zone, read as UTC
+    forwarded: int = 0  # records whose client came from X-Forwarded-For
     skipped: str = ""  # why nothing was read, when nothing was
 
     def reject(self, lines: list[str]) -> None:
@@ -74,7 +75,16 @@ def open_binary(path: Path) -> BinaryIO:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def sniff(head: str, log_format: LogFormat | None) -> Parser | None:
+def _line_formats(log_format: LogFormat | None, forwarded: bool) -> list[Parser]:
+    """Line formats in order of preference; with ``forwarded``, ones that record X-Forwarded-For first."""
+    if forwarded:
+        builtin = [NGINX_MAIN, COMBINED, VHOST_COMBINED]
+        chosen = replace(log_format, forwarded=True) if log_format is not None else None
+        return [p for p in (chosen, *(replace(b, forwarded=True) for b in builtin)) if p is not None] + [JsonLines(True)]
+    return [p for p in (log_format, COMBINED, VHOST_COMBINED) if p is not None] + [JsonLines()]
+
+
+def sniff(head: str, log_format: LogFormat | None, forwarded: bool = False) -> Parser | None:
     """The parser for a file whose first bytes (decoded) are ``head``."""
     lines = [line for line in head.splitlines()[:-1] or head.splitlines() if line.strip()][:50]
     if not lines:
@@ -88,18 +98,16 @@ def sniff(head: str, log_format: LogFormat | None) -> Parser | None:
         fmt = csv_format(first)
         if fmt is not None:
             return fmt
-    candidates: list[Parser] = [p for p in (log_format, COMBINED, VHOST_COMBINED) if p is not None]
-    candidates.append(JsonLines())
+    candidates = _line_formats(log_format, forwarded)
     text = "\n".join(lines) + "\n"
     scores = [(sum(len(b) for b in p.parse(text)[0]), -i, p) for i, p in enumerate(candidates)]
     best = max(scores, key=lambda s: (s[0], s[1]))
     return best[2] if best[0] > 0 else None
 
 
-def alternatives(primary: Parser, log_format: LogFormat | None) -> list[Parser]:
+def alternatives(primary: Parser, log_format: LogFormat | None, forwarded: bool = False) -> list[Parser]:
     """Line formats to try on lines the primary format rejects (two logs concatenated)."""
-    others: list[Parser] = [p for p in (log_format, COMBINED, VHOST_COMBINED, JsonLines()) if p is not None]
-    return [p for p in others if p.name != primary.name]
+    return [p for p in _line_formats(log_format, forwarded) if p.name != primary.name]
 
 
 class _Rewound:
@@ -129,7 +137,7 @@ def _is_binary(head: bytes) -> bool:
     return text_bytes / len(sample) < 0.9
 
 
-def read_file(path: Path, stats: FileStats, log_format: LogFormat | None) -> Iterator[Batch]:
+def read_file(path: Path, stats: FileStats, log_format: LogFormat | None, forwarded: bool = False) -> Iterator[Batch]:
     """Batches of records from one file; what went wrong goes into ``stats``."""
     with open_binary(path) as fh:
         try:
@@ -151,13 +159,13 @@ def read_file(path: Path, stats: FileStats, log_format: LogFormat | None) -> Ite
         if _is_binary(head):
             stats.skipped = "binary data, not a text log or flow export"
             return
-        parser = sniff(head.decode("utf-8", errors="replace"), log_format)
+        parser = sniff(head.decode("utf-8", errors="replace"), log_format, forwarded)
         if parser is None:
             first = head.decode("utf-8", errors="replace").splitlines()[0][:120]
             stats.skipped = f"format not recognised (first line: {first!r})"
             return
         stats.format = parser.name
-        others = alternatives(parser, log_format)
+        others = alternatives(parser, log_format, forwarded)
         yield from _blocks(fh, head, parser, others, stats)
 
 
@@ -202,4 +210,5 @@ def _parse_text(text: str, parser: Parser, others: list[Parser], stats: FileStat
     for batch in batches:
         stats.records += len(batch)
         stats.zoneless += batch.extra.get("zoneless", 0)
+        stats.forwarded += batch.extra.get("forwarded", 0)
         yield batch

@@ -42,6 +42,7 @@ class Options:
     log_format: LogFormat | None = None
     filters: Filters = field(default_factory=Filters)
     baseline: tuple[int, int] | None = None  # epoch seconds [from, to)
+    forwarded: bool = False  # clients from X-Forwarded-For (servers behind a proxy or CDN)
 
 
 def analyse(paths: Sequence[Path], options: Options | None = None) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def analyse(paths: Sequence[Path], options: Options | None = None) -> dict[str, 
     for path in paths:
         stats = FileStats(str(path))
         files.append(stats)
-        for batch in read_file(path, stats, options.log_format):
+        for batch in read_file(path, stats, options.log_format, options.forwarded):
             agg.add(batch, stats)
     frame = agg.finish()
     if not len(frame):
@@ -123,6 +124,7 @@ def _episode(ep: Episode, m: Any, fired: list[dict[str, Any]], level: str) -> di
 def _file(f: FileStats) -> dict[str, Any]:
     return {"path": f.path, "format": f.format or None, "lines": f.lines, "records": f.records,
             "malformed": f.malformed, "malformed_samples": f.samples, "times_without_zone": f.zoneless,
+            "forwarded_clients": f.forwarded,
             "skipped": f.skipped or None}
 
 
@@ -131,6 +133,7 @@ def _filters(options: Options) -> dict[str, Any]:
     return {"since": _iso(f.since // 60) if f.since is not None else None,
             "until": _iso(f.until // 60) if f.until is not None else None,
             "target": str(f.target) if f.target is not None else f.host,
+            "client_ip": "forwarded" if options.forwarded else "remote",
             "baseline": [_iso(options.baseline[0] // 60), _iso(options.baseline[1] // 60)] if options.baseline else None}
 
 

@@ -63,6 +63,9 @@ def indicators(ep: Episode, m: Measures) -> list[dict[str, Any]]:
         add("behind-proxy", m.share("bogon") >= 0.5,
             f"{pct(m.share('bogon'))} of {unit} from private addresses: a proxy or load balancer stands in front; "
             "log the forwarded client address (X-Forwarded-For) to see the real sources")
+        add("behind-cdn", m.share("cdn/proxy") >= 0.5,
+            f"{pct(m.share('cdn/proxy'))} of {unit} arrive from CDN networks: these are the CDN's edge servers, "
+            "near the real clients but not them (see --client-ip forwarded)")
         return out
     add("bogon", m.share("bogon") >= 0.01,
         f"{pct(m.share('bogon'))} of {unit} from private or reserved addresses, which no reply could reach")
@@ -154,6 +157,8 @@ def _verdict(level: str, share: float, m: Measures, spread: int, kind: str) -> t
         return "unproven", "nothing confirms that these addresses sent the traffic"
     rented = m.share("hosting/cloud") + m.share("cdn/proxy")
     plural = "countries" if kind == "country" else "networks"
+    if m.share("cdn/proxy") >= 0.5:
+        return "weak", f"{pct(m.share('cdn/proxy'))} arrives through CDN edges, which stand in for the clients"
     if share < 0.5:
         return "weak", f"spread over {spread:,} {plural}; this one holds only {pct(share)}"
     if rented >= 0.5:

@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="only traffic to this destination address or network (flows), or virtual host (logs)")
     p.add_argument("--baseline", metavar="FROM,TO",
                    help="the normal period to compare sources with (default: everything before each surge)")
+    p.add_argument("--client-ip", choices=("remote", "forwarded"), default="remote",
+                   help="forwarded: for servers behind a proxy or CDN, take the client from X-Forwarded-For "
+                   "(the rightmost public address outside CDN networks); the log must record it, e.g. nginx's "
+                   "'main' format or $http_x_forwarded_for in --log-format")
     p.add_argument("--format", choices=FORMATS, default="terminal", help="output format (default terminal)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--make-case-study", metavar="DIR", type=Path,
@@ -90,7 +94,8 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             raise InputError("--baseline: FROM must be before TO")
         baseline = (start, end)
     log_format = parse_log_format(args.log_format) if args.log_format else None
-    return Options(log_format=log_format, filters=Filters(since, until, target, host), baseline=baseline)
+    return Options(log_format=log_format, filters=Filters(since, until, target, host), baseline=baseline,
+                   forwarded=args.client_ip == "forwarded")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,6 +47,8 @@ def inputs_lines(report: dict[str, Any]) -> list[str]:
             out.append(f"{c(f['path'])}: skipped: {c(f['skipped'])}")
             continue
         line = f"{c(f['path'])}: {f['format']}, {f['lines']:,} lines, {f['records']:,} records, {f['malformed']:,} malformed"
+        if f.get("forwarded_clients"):
+            line += f", {f['forwarded_clients']:,} clients taken from X-Forwarded-For"
         if f["times_without_zone"]:
             line += f", {f['times_without_zone']:,} times without a zone read as UTC"
         out.append(line)
