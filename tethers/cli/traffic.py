@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tethers.cli.common import open_output, stderr_console, stdout_console
+from tethers.cli.common import open_output, stdout_console
 from tethers.errors import UsageError
 
 FORMATS = ("terminal", "json", "html")
@@ -109,12 +109,14 @@ def build_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    warn = stderr_console()
+    def warn(message: str) -> None:
+        print(f"tethers: {message}", file=sys.stderr)  # one line each, never wrapped
+
     if args.write_examples is not None:
         from tethers.traffic.examples import write_examples
 
         for path in write_examples(args.write_examples):
-            warn.print(f"tethers: wrote {path}", markup=False)
+            warn(f"wrote {path}")
         return 0
     if not args.files:
         raise UsageError("no input file given", hint="tethers traffic capture.pcap (or a HAR file, or Zeek logs)")
@@ -126,9 +128,9 @@ def run(args: argparse.Namespace) -> int:
     report = analyse(args.files, own=args.own, policy=policy)
     for info in report.inputs:
         for message in info.warnings:
-            warn.print(f"tethers: {info.path}: {message}", markup=False)
+            warn(f"{info.path}: {message}")
         if info.more_warnings:
-            warn.print(f"tethers: {info.path}: (+{info.more_warnings} more warnings)", markup=False)
+            warn(f"{info.path}: (+{info.more_warnings} more warnings)")
     out = open_output(args.output)
     try:
         from tethers.render.traffic import render_traffic_html, render_traffic_json, render_traffic_terminal
@@ -143,5 +145,5 @@ def run(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     if args.output and args.output != "-":
-        warn.print(f"tethers: wrote {args.format} report to {args.output}", markup=False)
+        warn(f"wrote {args.format} report to {args.output}")
     return 1 if report.policy is not None and report.policy.violated else 0

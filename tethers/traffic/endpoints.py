@@ -51,6 +51,15 @@ def _where(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
+def evidence_source(flow: Flow) -> str:
+    """The evidence source a flow yields: ``pcap:sni``, ``har:request``, ``zeek:flow``..."""
+    if flow.sni:
+        return f"{flow.source}:{'quic-sni' if flow.app == 'quic' else 'sni'}"
+    if flow.host:
+        return f"{flow.source}:{'request' if flow.source == 'har' else 'http-host'}"
+    return f"{flow.source}:flow"
+
+
 def flow_evidence(flow: Flow, answer: DnsAnswer | None) -> Evidence:
     """What a flow shows, with the DNS answer behind its address as ``via``."""
     via = answer.evidence if answer is not None else None
@@ -62,12 +71,10 @@ def flow_evidence(flow: Flow, answer: DnsAnswer | None) -> Evidence:
     if flow.sni:
         what = "QUIC ClientHello" if flow.app == "quic" else "TLS ClientHello"
         ech = " (public name: Encrypted Client Hello hides the real one)" if flow.ech else ""
-        kind = "quic-sni" if flow.app == "quic" else "sni"
-        return Evidence(f"{flow.source}:{kind}", flow.sni, f"{what} server_name {flow.sni}{ech}; {tail}", flow.sni, via)
+        return Evidence(evidence_source(flow), flow.sni, f"{what} server_name {flow.sni}{ech}; {tail}", flow.sni, via)
     if flow.host:
-        kind = "request" if flow.source == "har" else "http-host"
-        return Evidence(f"{flow.source}:{kind}", flow.host, f"HTTP Host {flow.host}; {tail}", flow.host, via)
-    return Evidence(f"{flow.source}:flow", flow.server, tail, flow.server, via)
+        return Evidence(evidence_source(flow), flow.host, f"HTTP Host {flow.host}; {tail}", flow.host, via)
+    return Evidence(evidence_source(flow), flow.server, tail, flow.server, via)
 
 
 class EndpointBuilder:
@@ -105,7 +112,9 @@ class EndpointBuilder:
         draft.first = min(draft.first, flow.first)
         draft.last = max(draft.last, flow.last)
         draft.inputs.setdefault(input_name, None)
-        if len(draft.evidence) < MAX_EVIDENCE:
+        # The first flow of each kind (SNI, Host, bare flow) is its example; later ones add only counts.
+        source = evidence_source(flow)
+        if len(draft.evidence) < MAX_EVIDENCE and all(ev.source != source for ev in draft.evidence):
             draft.evidence.setdefault(flow_evidence(flow, answer), None)
         if flow.note and len(draft.notes) < MAX_NOTES:
             draft.notes.setdefault(flow.note, None)
