@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tethers.attack.read import FileStats, read_file
 from tethers.errors import InputError
@@ -77,3 +79,13 @@ def test_blocks_split_at_line_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     path = write(tmp_path / "a.log", "".join(clf(f"192.0.2.{i}") for i in range(1, 200)))
     batches, stats = read(path)
     assert sum(len(b) for b in batches) == 199 and stats.malformed == 0
+
+
+@settings(max_examples=50)
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_read_or_skipped_never_raised(tmp_path_factory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "f"
+    path.write_bytes(data)
+    stats = FileStats(str(path))
+    records = sum(len(b) for b in read_file(path, stats, None))
+    assert records == stats.records >= 0

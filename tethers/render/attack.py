@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from datetime import UTC
 from functools import lru_cache
 from importlib import resources
 from string import Template
@@ -200,9 +201,18 @@ def _chart(report: dict[str, Any]) -> str:
     n = max(len(v) for v in values.values())
     parts = [f'<svg role="img" aria-label="traffic per minute" viewBox="0 0 {width} {row * len(values) + 20}" '
              f'width="100%" xmlns="http://www.w3.org/2000/svg" style="font:11px sans-serif">']
+    start = _minute(series["start"])
+    span = max(n - 1, 1) * series["step_minutes"]
     for i, (vector, data) in enumerate(values.items()):
         top = max(data) or 1.0
         y0 = row * i + row - 8
+        for ep in report["episodes"]:  # shade each surge of this vector
+            if ep["vector"] == vector and ep["surge"] and start is not None:
+                a, b = (_minute(ep["start"]) or start) - start, (_minute(ep["end"]) or start) - start
+                x = 140 + a / span * (width - 150)
+                w = max((b - a) / span * (width - 150), 2)
+                parts.append(f'<rect x="{x:.1f}" y="{y0 - row + 14}" width="{w:.1f}" height="{row - 14}" '
+                             f'fill="var(--warn)" opacity=".15"/>')
         pts = " ".join(f"{140 + j * (width - 150) / max(n - 1, 1):.1f},{y0 - v / top * (row - 22):.1f}"
                        for j, v in enumerate(data))
         parts.append(f'<text x="0" y="{y0 - 20}" fill="currentColor">{e(vector)}</text>'
@@ -212,6 +222,16 @@ def _chart(report: dict[str, Any]) -> str:
                  f'<text x="{width}" y="{row * len(values) + 14}" text-anchor="end" fill="currentColor">'
                  f'{e(report["span"]["end"])}</text></svg>')
     return '<div class="graph-wrap">' + "".join(parts) + "</div>"
+
+
+def _minute(text: str | None) -> int | None:
+    """Epoch minutes of a report time (``2025-03-10T09:40Z``)."""
+    from datetime import datetime
+
+    try:
+        return int(datetime.strptime(text or "", "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC).timestamp()) // 60
+    except ValueError:
+        return None
 
 
 def _table(rows: list[dict[str, Any]], head: str, label: Any) -> str:
