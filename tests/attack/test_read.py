@@ -89,3 +89,20 @@ def test_any_bytes_are_read_or_skipped_never_raised(tmp_path_factory, data: byte
     stats = FileStats(str(path))
     records = sum(len(b) for b in read_file(path, stats, None))
     assert records == stats.records >= 0
+
+
+def test_worker_processes_give_the_same_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tethers.attack.read as read_module
+
+    lines = "".join(clf(f"192.0.2.{i % 250}", f"10/Mar/2025:09:{i % 60:02d}:02 +0000") for i in range(3000))
+    path = write(tmp_path / "a.log", lines + "junk line\n" + lines)
+    monkeypatch.setattr(read_module, "BLOCK", 20_000)
+    monkeypatch.setattr(read_module, "WORKERS", 1)
+    serial, serial_stats = read(path)
+    monkeypatch.setattr(read_module, "WORKERS", 2)
+    monkeypatch.setattr(read_module, "PARALLEL_FROM", 0)
+    parallel, parallel_stats = read(path)
+    flat = lambda batches: [(s, t) for b in batches for s, t in zip(b.src, b.ts.tolist(), strict=True)]  # noqa: E731
+    assert flat(parallel) == flat(serial) and len(flat(serial)) == 6000
+    assert (parallel_stats.lines, parallel_stats.malformed, parallel_stats.samples) == (6001, 1, ["junk line"])
+    assert serial_stats.malformed == 1
