@@ -172,8 +172,8 @@ def _refuter(level: str, kind: str, name: str) -> str:
                 f"sender in {name}; these sources cannot")
     if level == UNVERIFIED:
         return "handshakes completed from these addresses, or upstream flow records, would confirm them; forgery signs would refute"
-    return (f"the real client addresses behind proxies (X-Forwarded-For) or the machines' operators being elsewhere; "
-            f"a botnet's controller is rarely where its members are")
+    return (f"clients outside {name} once proxies are seen through (X-Forwarded-For), or the machines in {name} "
+            "being directed from elsewhere: a botnet's controller is rarely where its members are")
 
 
 def _claim(statement: str, verdict: str, support: float, rests_on: list[str], refuted_by: str) -> dict[str, Any]:
