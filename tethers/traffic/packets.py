@@ -49,6 +49,8 @@ _VLAN_TAGS = frozenset({0x8100, 0x88A8, 0x9100})
 _PPPOE_SESSION = 0x8864
 _IPV6_EXTENSIONS = frozenset({0, 43, 60})  # hop-by-hop, routing, destination options (44, fragment, apart)
 
+_ETH_IPV4 = Struct("!12xHBxH2xHxB2x4s4s")  # ethertype; IPv4 version/IHL, total length, flags/fragment, protocol, addresses
+_TCP_FAST = Struct("!HHIIBB")  # ports, seq, ack, data offset, flags
 _U16 = Struct("!H")
 _U32 = Struct("!I")
 _PORTS = Struct("!HH")
@@ -76,6 +78,19 @@ class Decoder:
         self._fragments: dict[tuple[bytes, bytes, int, int], tuple[int, int]] = {}
 
     def decode(self, linktype: int, frame: bytes) -> Packet | None:
+        # Fast path for the common case, Ethernet + IPv4 without options, unfragmented TCP or UDP:
+        # two unpack calls and a tuple, about a fifth of the general path's cost.
+        if linktype == 1 and len(frame) >= 42 and frame[12:15] == b"\x08\x00\x45":
+            _, _, total, frag, proto, src, dst = _ETH_IPV4.unpack_from(frame, 0)
+            if not frag & 0x3FFF:
+                if proto == TCP and len(frame) >= 54:
+                    sport, dport, seq, _, off, flags = _TCP_FAST.unpack_from(frame, 34)
+                    header = (off >> 4) * 4
+                    if header >= 20:
+                        return Packet(TCP, src, dst, sport, dport, total, flags, seq, 34 + header, max(total - 20 - header, 0))
+                elif proto == UDP:
+                    sport, dport = _PORTS.unpack_from(frame, 34)
+                    return Packet(UDP, src, dst, sport, dport, total, 0, 0, 42, max(total - 28, 0))
         offset = _network_offset(linktype, frame)
         if offset < 0 or offset >= len(frame):
             return None
