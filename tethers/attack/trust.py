@@ -126,7 +126,7 @@ def claims(ep: Episode, m: Measures, level: str, fired: list[dict[str, Any]]) ->
         top = rows[0]
         name = top["country"] if kind == "country" else f"AS{top['asn']} ({top['as_name'] or 'no name'})"
         spread = m.countries if kind == "country" else m.asns
-        verdict, why = _verdict(level, top["share"], m, spread, kind)
+        verdict, why = _verdict(level, top["share"], m, spread, kind, ep.surge)
         rests = base + signs + [why]
         out.append(_claim(f"The {what} traffic came from {name}", verdict, top["share"], rests,
                           _refuter(level, kind, name)))
@@ -147,9 +147,11 @@ def claims(ep: Episode, m: Measures, level: str, fired: list[dict[str, Any]]) ->
     return out
 
 
-def _verdict(level: str, share: float, m: Measures, spread: int, kind: str) -> tuple[str, str]:
+def _verdict(level: str, share: float, m: Measures, spread: int, kind: str, surge: bool) -> tuple[str, str]:
     if level == SPOOFED:
         return "does-not-hold", "the addresses were chosen by the sender, not observed: their location is the forger's choice"
+    if level == REFLECTORS and not surge:
+        return "unproven", "replies from servers there, asked for or not; no surge says they were an attack"
     if level == REFLECTORS:
         ports = ", ".join(f"{v['value']} ({v.get('service', '?')})" for v in m.sport.get("values", [])[:3])
         return "does-not-hold", f"the sources are reflectors (source ports {ports}); the attacker sent the requests from elsewhere"
@@ -192,6 +194,10 @@ def summary(ep: Episode, m: Measures, level: str) -> str:
     where = ""
     if m.countries_top:
         c = m.countries_top[0]
-        where = (f" {m.sources:,} sources in {_n(m.countries, 'country', 'countries')} and {_n(m.asns, 'network')}; "
+        where = (f" {_n(m.sources, 'source')} in {_n(m.countries, 'country', 'countries')} and {_n(m.asns, 'network')}; "
                  f"the largest, {c['country']}, sent {pct(c['share'])}.")
-    return f"{head}.{where} {_TRUST_TEXT[level]}"
+    trust = _TRUST_TEXT[level]
+    if level == REFLECTORS and not ep.surge:
+        trust = ("These are replies from services that can amplify (DNS, NTP...); in a flood their senders would be "
+                 "reflectors answering forged requests, but there is no surge here.")
+    return f"{head}.{where} {trust}"

@@ -56,6 +56,12 @@ def inputs_lines(report: dict[str, Any]) -> list[str]:
     return out
 
 
+def trust_words(ep: dict[str, Any]) -> str:
+    if ep["trust"] == "reflectors" and not ep["surge"]:
+        return "replies from amplifying services"
+    return TRUST_WORDS[ep["trust"]]
+
+
 def episode_title(ep: dict[str, Any]) -> str:
     if ep["surge"]:
         return (f"{ep['vector']} surge {ep['start']} to {ep['end']} ({ep['minutes']} min), "
@@ -113,7 +119,7 @@ def render_attack_terminal(report: dict[str, Any], console: Console) -> None:
     for i, ep in enumerate(report["episodes"], 1):
         p()
         p(f"[{i}] {episode_title(ep)}", style="bold")
-        p(f"    Sources: {TRUST_WORDS[ep['trust']]}. {c(ep['summary'])}")
+        p(f"    Sources: {trust_words(ep)}. {c(ep['summary'])}")
         if ep["new_share"] is not None:
             p(f"    New: {sources_line(ep).split('; ', 1)[-1]}")
         p(f"    Networks: {classes_line(ep)}")
@@ -249,7 +255,7 @@ def _episode(ep: dict[str, Any]) -> str:
         for cl in ep["claims"])
     return "\n".join([
         f"<h3>{e(episode_title(ep))}</h3>",
-        f"<p><b>{e(TRUST_WORDS[ep['trust']].capitalize())}.</b> {e(ep['summary'])}</p>",
+        f"<p><b>{e(trust_words(ep).capitalize())}.</b> {e(ep['summary'])}</p>",
         f"<p>{e(sources_line(ep))}. Networks: {e(classes_line(ep))}.</p>",
         f"<ul>{signs}</ul>" if signs else "",
         '<div style="display:flex;gap:1.5rem;flex-wrap:wrap">',
