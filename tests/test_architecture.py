@@ -24,6 +24,7 @@ LAYERS = [
     {"engine"},
     {"render"},
     {"store"},
+    {"batch"},
     {"demo"},
     {"cli"},
 ]

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from tethers.attribute import Attributor
 from tethers.attribute.attribute import Locator
@@ -24,6 +25,9 @@ from tethers.errors import InputError
 from tethers.kb import KnowledgeBase, default_kb
 from tethers.model import CollectError, ScanResult
 from tethers.types import Mode
+
+
+K = TypeVar("K")
 
 
 def _now() -> str:
@@ -92,22 +96,31 @@ class Scanner:
 
         Memory stays bounded by ``concurrency``: the input is consumed lazily.
         """
-        pending: set[asyncio.Task[ScanResult]] = set()
-        source: Iterator[str] = iter(domains)
+        async for _, result in self.stream_keyed(((None, d) for d in domains), concurrency):
+            yield result
+
+    async def stream_keyed(self, items: Iterable[tuple[K, str]], concurrency: int = 16) -> AsyncIterator[tuple[K, ScanResult]]:
+        """Like ``stream`` for (key, domain) pairs, yielding (key, result): a batch keys by input position."""
+        pending: dict[asyncio.Task[ScanResult], K] = {}
+        source: Iterator[tuple[K, str]] = iter(items)
         exhausted = False
-        while True:
-            while not exhausted and len(pending) < concurrency:
-                try:
-                    domain = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                pending.add(asyncio.ensure_future(self.scan(domain)))
-            if not pending:
-                return
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                yield task.result()
+        try:
+            while True:
+                while not exhausted and len(pending) < concurrency:
+                    try:
+                        key, domain = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[asyncio.ensure_future(self.scan(domain))] = key
+                if not pending:
+                    return
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    yield pending.pop(task), task.result()
+        finally:
+            for task in pending:
+                task.cancel()
 
 
 class CountingResolver:
@@ -126,12 +139,23 @@ class CountingResolver:
         await prefetch(self.inner, pairs)  # not counted: the collector asks for each one again
 
 
-def make_resolver(server: str | None, *, timeout: float = 2.0, retries: int = 2, concurrency: int = 64) -> DnsResolver:
-    """A resolver for ``--resolver HOST[:PORT]``, or the system's when None."""
-    if server:
-        host, port = parse_server(server)
-        return DnsResolver([(host, port)], timeout=timeout, retries=retries, concurrency=concurrency)
-    return DnsResolver.system(timeout=timeout, retries=retries, concurrency=concurrency)
+def make_resolver(
+    server: str | list[str] | None,
+    *,
+    timeout: float = 2.0,
+    retries: int = 2,
+    concurrency: int = 100,
+    qps: float = 0.0,
+) -> DnsResolver:
+    """A resolver for ``--resolver HOST[:PORT]`` (one or several), or the system's when None.
+
+    ``concurrency`` bounds the queries in flight per server; ``qps`` caps the send rate (0: no cap).
+    """
+    servers = [server] if isinstance(server, str) else list(server or [])
+    if servers:
+        return DnsResolver([parse_server(s) for s in servers], timeout=timeout, retries=retries,
+                           concurrency=concurrency, qps=qps)
+    return DnsResolver.system(timeout=timeout, retries=retries, concurrency=concurrency, qps=qps)
 
 
 def zone_scanner(paths: list[Path], **kwargs: object) -> tuple[Scanner, list[str]]:

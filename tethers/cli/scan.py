@@ -26,6 +26,10 @@ examples:
   tethers scan example.com --resolver 127.0.0.1:5353
   tethers scan --zone-file example.com.zone --format html -o report.html
   cat domains.txt | tethers scan -i - --no-store --format jsonl
+  tethers scan -i top-1m.txt -o results/ --format parquet     # a resumable batch into a results folder
+  tethers scan -i top-1m.txt -o results/ --format parquet --resume   # after Ctrl-C, a kill or a crash
+  tethers scan -i vendors.txt -o results/ --resolver 10.0.0.53 --resolver 10.0.0.54 --qps 2000
+  tethers report results/
 """
 
 
@@ -42,15 +46,37 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-i", "--input", metavar="FILE", help="read domains from FILE, one a line ('-' for stdin)")
     p.add_argument("--zone-file", nargs="+", metavar="FILE", type=Path,
                    help="analyse RFC 1035 master files instead of querying DNS (no network)")
-    p.add_argument("--resolver", metavar="HOST[:PORT]", help="send every query to this server (default: the system resolver)")
+    p.add_argument("--resolver", metavar="HOST[:PORT]", action="append",
+                   help="send queries to this server (default: the system resolver); repeat to spread queries "
+                        "over several servers, a retry going to the next")
     p.add_argument("--timeout", type=float, default=2.0, metavar="S", help="seconds to wait for one answer (default 2)")
     p.add_argument("--retries", type=int, default=2, metavar="N", help="retries after a timeout (default 2)")
-    p.add_argument("--concurrency", type=int, default=16, metavar="N", help="domains scanned at once (default 16)")
-    p.add_argument("--max-queries", type=int, default=64, metavar="N", help="queries in flight at once (default 64)")
+    p.add_argument("--concurrency", type=int, default=64, metavar="N", help="domains scanned at once (default 64)")
+    p.add_argument("--max-queries", type=int, default=100, metavar="N",
+                   help="queries in flight at once per resolver (default 100)")
+    p.add_argument("--qps", type=float, default=0.0, metavar="N",
+                   help="at most N queries a second in all, to be polite to the resolvers (default: no cap)")
     p.add_argument("--own", nargs="+", default=[], metavar="DOMAIN",
                    help="other domains of the same organisation, not counted as third parties")
-    p.add_argument("--format", choices=FORMATS, default="terminal", help="output format (default terminal)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--format", choices=(*FORMATS, "parquet"), default=None,
+                   help="output format (default terminal; jsonl in a results folder); parquet needs -o DIR")
+    p.add_argument("-o", "--output", metavar="FILE|DIR",
+                   help="write the report to FILE instead of stdout; with -i and --format jsonl or parquet, "
+                        "a DIR/ (trailing slash, or an existing folder) becomes a resumable results folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the batch in the results folder -o DIR where it stopped (same -i list)")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="scanning processes for a results-folder batch (default: one per CPU, at most 4, "
+                        "for lists of 1000 domains or more)")
+    p.add_argument("--chunk-size", type=int, default=1000, metavar="N",
+                   help="scans per committed chunk of a results folder (default 1000; a kill loses at most one "
+                        "uncommitted chunk per worker, which --resume scans again)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="where a results-folder batch runs: here, or on a Dask cluster (needs --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler for --engine dask, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--partition-size", type=int, default=2000, metavar="N",
+                   help="domains in each Dask partition (default 2000)")
     p.add_argument("--db", metavar="PATH", help="history database (default: in the user data folder; env TETHERS_DB)")
     p.add_argument("--no-store", action="store_true", help="do not keep these scans in the history")
     p.set_defaults(func=run)
@@ -63,10 +89,20 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise InputError("--retries must be between 0 and 10")
     if not 1 <= args.concurrency <= 10_000 or not 1 <= args.max_queries <= 10_000:
         raise InputError("--concurrency and --max-queries must be between 1 and 10000")
+    if args.qps < 0 or not 0 <= args.workers <= 256 or not 1 <= args.partition_size <= 1_000_000 \
+            or not 1 <= args.chunk_size <= 1_000_000:
+        raise InputError("--qps must be 0 or more, --workers at most 256, --chunk-size and --partition-size at least 1")
 
 
 def run(args: argparse.Namespace) -> int:
     _check_numbers(args)
+    if _is_batch(args):
+        from tethers.cli.batch import run_batch_command
+
+        return run_batch_command(args)
+    if args.engine != "local" or args.scheduler:
+        raise InputError("--engine dask runs a results-folder batch: give -i FILE and -o DIR/")
+    args.format = args.format or "terminal"
     own = tuple(parse_domain(d) for d in args.own)
     warn = stderr_console()
     if args.zone_file:
@@ -78,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not args.domains and not args.input:
             raise InputError("no domain given", hint="tethers scan example.com, or -i FILE with one domain a line")
-        resolver = make_resolver(args.resolver, timeout=args.timeout, retries=args.retries, concurrency=args.max_queries)
+        resolver = make_resolver(args.resolver, timeout=args.timeout, retries=args.retries,
+                                 concurrency=args.max_queries, qps=args.qps)
         scanner = Scanner(resolver, own=own)
         domains = domains_from(args.domains, args.input, warn)
         total = len(args.domains) if not args.input else None
@@ -103,6 +140,16 @@ def run(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         warn.print(f"tethers: wrote {args.format} report to {args.output}", markup=False)
     return 1 if len(tally.failed) == tally.count else 0
+
+
+def _is_batch(args: argparse.Namespace) -> bool:
+    """A results-folder batch: asked for with --resume or parquet, or -o naming a folder for jsonl."""
+    if args.resume or args.format == "parquet":
+        return True
+    out = args.output
+    if not out or out == "-" or args.format not in (None, "jsonl"):
+        return False
+    return out.endswith(("/", "\\")) or Path(out).is_dir()
 
 
 @dataclass

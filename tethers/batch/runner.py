@@ -1,0 +1,297 @@
+"""Run a resumable batch: workers scan their share of the list and commit chunks to a results folder.
+
+One worker runs in this process; with ``workers > 1`` each runs in its own
+process (measured: two processes scan ~1.6× faster than one on two cores,
+docs/scale.md) and the parent only shows progress. The rate cap and the
+per-resolver in-flight bound are split between workers, so the servers see
+the totals asked for. Ctrl-C makes every worker commit what it has finished
+and stop; a kill loses at most the uncommitted chunk, which ``--resume``
+scans again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import queue as queues
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tethers.batch.folder import ResultsFolder, file_digest, part_name
+from tethers.batch.parquet import write_parquet
+from tethers.batch.source import Source, count_entries
+from tethers.engine import Scanner, make_resolver
+from tethers.errors import InputError, OperationalError
+from tethers.model import ScanResult
+from tethers.render import render_jsonl_line
+
+TICK_S = 0.5
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input: Path
+    out_dir: Path
+    fmt: str = "jsonl"
+    resume: bool = False
+    servers: tuple[str, ...] = ()
+    timeout: float = 2.0
+    retries: int = 2
+    concurrency: int = 64  # domains in flight, all workers together
+    max_queries: int = 100  # queries in flight per resolver, all workers together
+    qps: float = 0.0  # queries a second, all workers together (0: no cap)
+    workers: int = 1
+    own: tuple[str, ...] = ()
+    chunk_size: int = 1000
+    chunk_seconds: float = 10.0
+
+
+@dataclass
+class Tally:
+    """A run's counts so far (for the progress line) and at the end."""
+
+    total: int = 0  # entries in the list (lines)
+    already: int = 0  # done by earlier runs
+    done: int = 0  # scanned and committed or about to be, this run
+    failed: int = 0
+    queries: int = 0
+    invalid: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    parts: int = 0
+    interrupted: bool = False
+    lost_workers: list[int] = field(default_factory=list)
+    failed_examples: list[tuple[str, str]] = field(default_factory=list)  # (domain, reasons)
+
+
+class ChunkWriter:
+    """Buffers one worker's results and commits them a chunk at a time."""
+
+    def __init__(self, folder: ResultsFolder, fmt: str, run: int, worker: int, size: int, seconds: float) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.run = run
+        self.worker = worker
+        self.size = size
+        self.seconds = seconds
+        self.lines: list[str] = []
+        self.positions: list[int] = []
+        self.seq = 0
+        self.opened = time.monotonic()
+        self.committed = 0
+
+    def add(self, position: int, result: ScanResult) -> None:
+        self.lines.append(render_jsonl_line(result))
+        self.positions.append(position)
+        if len(self.lines) >= self.size or time.monotonic() - self.opened >= self.seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        if not self.lines:
+            return
+        name = part_name(self.run, self.worker, self.seq)
+        lines = self.lines
+        data: bytes | Callable[[Path], None]
+        if self.fmt == "parquet":
+            data = lambda path: write_parquet(lines, path)  # noqa: E731
+        else:
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
+        self.folder.commit(name, self.fmt, data, self.positions)
+        self.committed += 1
+        self.seq += 1
+        self.lines, self.positions = [], []
+        self.opened = time.monotonic()
+
+
+def prepare(options: BatchOptions) -> tuple[ResultsFolder, int, bytearray, Tally]:
+    """Create or resume the results folder; the run number, the done bitmap and the starting counts."""
+    if options.fmt not in ("jsonl", "parquet"):
+        raise InputError(f"a results folder holds jsonl or parquet, not {options.fmt}")
+    folder = ResultsFolder(options.out_dir)
+    path = options.input
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
+    digest = file_digest(path)
+    settings = {k: v for k, v in asdict(options).items() if k not in ("input", "out_dir", "resume")}
+    settings["own"] = list(options.own)
+    settings["servers"] = list(options.servers)
+    if options.resume:
+        manifest = folder.resume(input_path=str(path), digest=digest, fmt=options.fmt)
+    else:
+        manifest = folder.create(input_path=str(path.resolve()), digest=digest, fmt=options.fmt, options=settings)
+    done = folder.done_bitmap()
+    run = folder.start_run(manifest)
+    tally = Tally(total=count_entries(path))
+    return folder, run, done, tally
+
+
+def _scanner(options: BatchOptions) -> Scanner:
+    n = options.workers
+    resolver = make_resolver(list(options.servers) or None, timeout=options.timeout, retries=options.retries,
+                             concurrency=max(1, options.max_queries // n), qps=options.qps / n)
+    return Scanner(resolver, own=options.own)
+
+
+def scan_share(options: BatchOptions, folder: ResultsFolder, run: int, worker: int, done: bytearray,
+               tick: Callable[[dict[str, Any]], None], stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+    """Scan one worker's share and commit it; returns its final counts. Ctrl-C commits, then re-raises."""
+    source = Source(options.input, worker=worker, workers=options.workers, done=done)
+    writer = ChunkWriter(folder, options.fmt, run, worker, options.chunk_size, options.chunk_seconds)
+    counts: dict[str, Any] = {"done": 0, "failed": 0, "queries": 0, "failed_examples": []}
+    sent = dict.fromkeys(("done", "failed", "queries"), 0)
+
+    def report(final: bool = False) -> None:
+        delta = {k: counts[k] - sent[k] for k in sent}
+        sent.update({k: counts[k] for k in sent})
+        tick({**delta, "final": final})
+
+    async def main() -> None:
+        scanner = _scanner(options)
+        last = time.monotonic()
+        per_worker = max(1, options.concurrency // options.workers)
+        try:
+            async for position, result in scanner.stream_keyed(source, per_worker):
+                writer.add(position, result)
+                counts["done"] += 1
+                counts["queries"] += result.queries
+                if result.failed:
+                    counts["failed"] += 1
+                    if len(counts["failed_examples"]) < 20:
+                        reasons = ", ".join(sorted({e.reason for e in result.errors}))
+                        counts["failed_examples"].append((result.domain, reasons))
+                now = time.monotonic()
+                if now - last >= TICK_S:
+                    last = now
+                    report()
+                    if stop():
+                        break
+        finally:
+            scanner.close()
+            writer.commit()  # also on Ctrl-C: what finished is kept
+
+    try:
+        asyncio.run(main())
+    finally:
+        report(final=True)
+    counts.update(parts=writer.committed, already=source.already, invalid=source.invalid, skipped=source.skipped)
+    return counts
+
+
+def run_batch(options: BatchOptions, on_tick: Callable[[Tally], None] | None = None) -> Tally:
+    """Run (or resume) a batch into ``options.out_dir``; ``on_tick`` sees the counts as they grow."""
+    with ResultsFolder(options.out_dir).locked():
+        return _run_locked(options, on_tick)
+
+
+def _run_locked(options: BatchOptions, on_tick: Callable[[Tally], None] | None) -> Tally:
+    folder, run, done, tally = prepare(options)
+    show = on_tick or (lambda t: None)
+
+    def absorb(counts: dict[str, Any]) -> None:
+        tally.done += counts.get("done", 0)
+        tally.failed += counts.get("failed", 0)
+        tally.queries += counts.get("queries", 0)
+        show(tally)
+
+    def finish(counts: dict[str, Any], worker: int) -> None:
+        tally.parts += counts["parts"]
+        tally.already += counts["already"]
+        tally.failed_examples.extend(counts["failed_examples"][: max(0, 20 - len(tally.failed_examples))])
+        if worker == 0:
+            tally.invalid, tally.skipped = counts["invalid"], counts["skipped"]
+
+    if options.workers <= 1:
+        try:
+            counts = scan_share(options, folder, run, 0, done, absorb)
+        except KeyboardInterrupt:
+            tally.interrupted = True
+            return tally
+        finish(counts, 0)
+        return tally
+    return _run_processes(options, folder, run, done, tally, absorb, finish)
+
+
+def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done: bytearray, tally: Tally,
+                   absorb: Callable[[dict[str, Any]], None],
+                   finish: Callable[[dict[str, Any], int], None]) -> Tally:
+    methods = multiprocessing.get_all_start_methods()
+    # fork shares the loaded knowledge base and IP tables with the workers instead of loading them again.
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    messages = ctx.Queue()
+    procs = {k: ctx.Process(target=_worker_main, args=(options, folder.path, run, k, done, messages, os.getpid()),
+                            daemon=True, name=f"tethers-batch-{k}")
+             for k in range(options.workers)}
+    for proc in procs.values():
+        proc.start()
+    ended: set[int] = set()
+    deadline: float | None = None
+    while len(ended) < len(procs):
+        try:
+            try:
+                kind, worker, payload = messages.get(timeout=0.2)
+            except queues.Empty:
+                for k, proc in procs.items():
+                    if k not in ended and not proc.is_alive() and proc.exitcode is not None:
+                        _drain(messages, absorb, finish, ended)
+                        if k not in ended:
+                            ended.add(k)
+                            tally.lost_workers.append(k)
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+                continue
+            if kind == "tick":
+                absorb(payload)
+            elif kind == "end":
+                finish(payload, worker)
+                ended.add(worker)
+            elif kind == "interrupted":
+                tally.interrupted = True
+                ended.add(worker)
+            elif kind == "error":
+                ended.add(worker)
+                raise OperationalError(f"batch worker {worker} failed: {payload}")
+        except KeyboardInterrupt:
+            # The workers got the same Ctrl-C: give them a moment to commit what they finished.
+            tally.interrupted = True
+            deadline = time.monotonic() + 15.0
+    for proc in procs.values():
+        proc.join(timeout=5.0)
+        if proc.is_alive():
+            proc.terminate()
+    return tally
+
+
+def _drain(messages: Any, absorb: Callable[[dict[str, Any]], None],
+           finish: Callable[[dict[str, Any], int], None], ended: set[int]) -> None:
+    while True:
+        try:
+            kind, worker, payload = messages.get_nowait()
+        except queues.Empty:
+            return
+        if kind == "tick":
+            absorb(payload)
+        elif kind in ("end", "interrupted"):
+            if kind == "end":
+                finish(payload, worker)
+            ended.add(worker)
+
+
+def _worker_main(options: BatchOptions, path: Path, run: int, worker: int, done: bytearray,
+                 messages: Any, parent: int) -> None:
+    folder = ResultsFolder(path)
+
+    def tick(delta: dict[str, Any]) -> None:
+        messages.put(("tick", worker, delta))
+
+    try:
+        counts = scan_share(options, folder, run, worker, done, tick, stop=lambda: os.getppid() != parent)
+    except KeyboardInterrupt:
+        messages.put(("interrupted", worker, {}))
+        return
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the batch
+        messages.put(("error", worker, f"{type(exc).__name__}: {exc}"))
+        return
+    messages.put(("end", worker, counts))
