@@ -63,21 +63,46 @@ class Unusual(Exception):
 
 
 def encode_name(name: str) -> bytes:
-    """``www.example.com`` → wire labels. Plain ASCII names only; anything else raises ``WireError``."""
+    """``www.example.com`` → wire labels. Plain ASCII names only; anything else raises ``WireError``.
+
+    A scan asks about many names under one domain (``www.``, ``mail.``,
+    ``s1._domainkey.``...), so encoded parents are kept in a small cache and a
+    name costs one label's work.
+    """
     if not name.isascii() or "\\" in name:
         raise WireError(f"name needs escaping or IDNA: {name!r}")
-    text = name[:-1] if name.endswith(".") else name
-    if not text:
+    if name.endswith("."):
+        name = name[:-1]
+        if not name:
+            return b"\x00"
+    first, _, parent = name.partition(".")
+    size = len(first)
+    if not 0 < size < 64:
+        raise WireError(f"empty label in {name!r}" if not size else f"label longer than 63 octets in {name!r}")
+    tail = _PARENTS.get(parent)
+    if tail is None:
+        tail = _encode_parent(parent, name)
+    if size + len(tail) > 254:
+        raise WireError(f"name longer than 255 octets: {name[:40]!r}...")
+    return _LENGTH[size] + first.encode("ascii") + tail
+
+
+def _encode_parent(parent: str, name: str) -> bytes:
+    if not parent:
         return b"\x00"
-    labels = text.encode("ascii").split(b".")
+    labels = parent.encode("ascii").split(b".")
     if not all(labels):
         raise WireError(f"empty label in {name!r}")
     if max(map(len, labels)) > 63:
         raise WireError(f"label longer than 63 octets in {name!r}")
-    out = b"".join([_LENGTH[len(label)] + label for label in labels]) + b"\x00"
-    if len(out) > 255:
-        raise WireError(f"name longer than 255 octets: {name[:40]!r}...")
-    return out
+    tail = b"".join([_LENGTH[len(label)] + label for label in labels]) + b"\x00"
+    if len(_PARENTS) >= 4096:
+        _PARENTS.clear()
+    _PARENTS[parent] = tail
+    return tail
+
+
+_PARENTS: dict[str, bytes] = {}
 
 
 def question(name: str, qtype: int) -> bytes:
