@@ -100,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
     if sources.exists():
         note.print(f"where each record comes from: {sources}", markup=False)
     note.print("lookups outside the example zones are refused by the demo server and listed as errors.", markup=False)
+    inventory = folder / "tethers.toml"
+    if inventory.exists():
+        note.print(f"what went dark when the vendors cut it off: tethers whatif {inventory} --scenario {args.example}",
+                   markup=False)
     return 0
 
 
