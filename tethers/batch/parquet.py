@@ -24,7 +24,7 @@ _STRUCTURE = """{
   "apex": {"NS": ["VARCHAR"], "MX": ["VARCHAR"]}
 }"""
 
-_SELECT = f"""
+SELECT_SCANS = f"""
 WITH raw AS (
   SELECT json AS line, json_transform(json, '{_STRUCTURE}') AS s
   FROM read_json_objects($source, format = 'newline_delimited')
@@ -59,8 +59,8 @@ def write_parquet(lines: list[str], target: Path) -> None:
     staging.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     try:
         with duckdb.connect() as con:
-            query = _SELECT.replace("$source", _quote(str(staging)))
-            con.execute(f"COPY ({query}) TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+            query = SELECT_SCANS.replace("$source", sql_string(str(staging)))
+            con.execute(f"COPY ({query}) TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     finally:
         staging.unlink(missing_ok=True)
 
@@ -70,8 +70,8 @@ def read_lines(path: Path) -> list[str]:
     import duckdb
 
     with duckdb.connect() as con:
-        return [row[0] for row in con.execute(f"SELECT scan FROM read_parquet({_quote(str(path))})").fetchall()]
+        return [row[0] for row in con.execute(f"SELECT scan FROM read_parquet({sql_string(str(path))})").fetchall()]
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tethers.errors import TethersError, UsageError
 
 # The explicit list of subcommand modules, in the order `--help` shows them.
-COMMANDS = ["scan", "demo", "history", "diff", "providers", "data", "check", "exposure", "whatif", "concentration", "attack", "traffic"]
+COMMANDS = ["scan", "demo", "history", "diff", "providers", "data", "check", "exposure", "whatif", "concentration", "attack", "traffic", "report"]
 
 
 class _Parser(argparse.ArgumentParser):

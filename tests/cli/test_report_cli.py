@@ -1,0 +1,116 @@
+"""``tethers report``: portfolio aggregation over a results folder, checked against a plain-Python count."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from tethers.batch.folder import ResultsFolder
+from tethers.batch.parquet import read_lines
+from tethers.cli.main import main
+
+DOMAINS = ["example.com", "example.net", "example.org", "missing.example.com"]
+
+
+@pytest.fixture(scope="module")
+def folders(builtin_server, tmp_path_factory) -> dict[str, Path]:
+    """The same list scanned into a JSONL folder and a Parquet folder."""
+    host, port = builtin_server.address
+    base = tmp_path_factory.mktemp("report")
+    (base / "list.txt").write_text("\n".join(DOMAINS) + "\n")
+    out = {}
+    for fmt in ("jsonl", "parquet"):
+        out[fmt] = base / fmt
+        code = main(["scan", "-i", str(base / "list.txt"), "-o", f"{out[fmt]}/", "--format", fmt,
+                     "--resolver", f"{host}:{port}", "--chunk-size", "2", "--workers", "1"])
+        assert code == 0
+    return out
+
+
+def _scans(folder: Path) -> list[dict]:
+    lines: list[str] = []
+    for part in ResultsFolder(folder).data_files():
+        lines += read_lines(part) if part.suffix == ".parquet" else part.read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _report(capsys, folder: Path, *extra: str) -> dict:
+    assert main(["report", str(folder), "--format", "json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_counts_match_a_plain_python_aggregation(capsys, folders):
+    scans = _scans(folders["jsonl"])
+    ok = [s for s in scans if not (s["evidence_count"] == 0 and s["errors"])]
+    providers: Counter[tuple[str, str]] = Counter()
+    owners: dict[str, set[str]] = defaultdict(set)
+    countries: dict[str, set[str]] = defaultdict(set)
+    per_function: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for scan in ok:
+        seen = set()
+        for dep in scan["dependencies"]:
+            key = (dep["function"], dep["provider"]["id"])
+            if key not in seen:
+                seen.add(key)
+                providers[key] += 1
+            owners[dep["provider"]["owner_id"] or dep["provider"]["owner"]].add(scan["domain"])
+            countries[dep["provider"]["country"] or "??"].add(scan["domain"])
+            per_function[(scan["domain"], dep["function"])].add(dep["provider"]["id"])
+    sole: dict[str, set[str]] = defaultdict(set)
+    for (domain, _), ids in per_function.items():
+        if len(ids) == 1:
+            sole[next(iter(ids))].add(domain)
+
+    report = _report(capsys, folders["jsonl"], "--top", "1000")
+    assert report["overview"]["domains"] == len(DOMAINS)
+    assert report["overview"]["failed"] == len(scans) - len(ok) == 1  # missing.example.com does not exist
+    assert {(p["function"], p["provider_id"]): p["domains"] for p in report["providers"]} == dict(providers)
+    assert {o["owner_id"]: o["domains"] for o in report["owners"]} == {k: len(v) for k, v in owners.items()}
+    assert {j["country"]: j["domains"] for j in report["jurisdictions"]} == {k: len(v) for k, v in countries.items()}
+    assert {s["provider_id"]: s["domains"] for s in report["single_points_of_failure"]} == {
+        k: len(v) for k, v in sole.items()}
+    assert {f["reason"] for f in report["lookup_failures"]} >= {"nxdomain"}
+
+
+def test_jsonl_and_parquet_folders_give_the_same_report(capsys, folders):
+    a = _report(capsys, folders["jsonl"])
+    b = _report(capsys, folders["parquet"])
+    a.pop("folder"), b.pop("folder")
+    assert a == b
+    assert sorted(s["domain"] for s in _scans(folders["parquet"])) == sorted(DOMAINS)
+
+
+def test_terminal_and_markdown(capsys, folders):
+    assert main(["report", str(folders["parquet"]), "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Single points of failure" in out and "4 domains scanned, 1 failed" in out
+    assert main(["report", str(folders["jsonl"]), "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# Portfolio report") and "| function | provider |" in md
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "no such folder"),
+        ("empty", "no manifest.json"),
+        ("no-parts", "no committed results yet"),
+    ],
+)
+def test_folders_without_results_are_one_line_errors(capsys, tmp_path, setup, message):
+    folder = tmp_path / "r"
+    if setup != "missing":
+        folder.mkdir()
+    if setup == "no-parts":
+        ResultsFolder(folder).create(input_path="x", digest="d", fmt="jsonl", options={})
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_top_is_a_usage_error(capsys, folders):
+    assert main(["report", str(folders["jsonl"]), "--top", "0"]) == 2
+    assert "--top" in capsys.readouterr().err
