@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tethers.traffic.analyse import analyse
 from tethers.traffic.writer import PcapWriter, client_hello, dns_query, dns_response, http_request
 from tests.traffic.helpers import T0, conversation, tcp_frame, udp_frame, write_pcap
@@ -139,3 +142,26 @@ def test_flows_idle_past_the_timeout_are_handed_over_and_memory_stays_bounded(tm
     [ep] = report.endpoints
     assert ep.flows == 3000 and ep.packets_out == 3000
     assert seen and max(seen) <= flows_module.IDLE + 256  # only the last IDLE seconds of flows are live
+
+
+def test_ipv6_tls_flow(tmp_path: Path):
+    def build(w: PcapWriter) -> None:
+        c = conversation(w, server="2001:db8:1::10", client="2001:db8:2::5")
+        c.handshake().send(client_hello("o1.ingest.sentry.io")).send(bytes(3000), outbound=False).close()
+
+    [ep] = analyse([str(write_pcap(tmp_path / "v6.pcap", build))]).endpoints
+    assert (ep.server, ep.name, ep.protocols) == ("2001:db8:1::10", "o1.ingest.sentry.io", ("tcp/tls",))
+    assert ep.attribution.provider.id == "sentry"  # type: ignore[union-attr]
+    assert "[2001:db8:2::5]:50000 → [2001:db8:1::10]:443" in ep.evidence[0].value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([53, 80, 443, 4700]), st.booleans(), st.booleans(), st.binary(max_size=300)), max_size=12))
+def test_random_payloads_on_real_headers_never_raise(tmp_path: Path, packets):
+    def build(w: PcapWriter) -> None:
+        for i, (port, tcp, outbound, payload) in enumerate(packets):
+            ends = ("192.168.1.5", "203.0.113.7", 50000, port) if outbound else ("203.0.113.7", "192.168.1.5", port, 50000)
+            frame = tcp_frame(*ends, 1000 + i, 0x18, payload) if tcp else udp_frame(*ends, payload)
+            w.write(T0 + i, frame)
+
+    analyse([str(write_pcap(tmp_path / "fuzz.pcap", build))])

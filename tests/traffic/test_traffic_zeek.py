@@ -69,3 +69,13 @@ def test_lines_that_do_not_fit_the_header_are_skipped(tmp_path: Path):
     path = tsv(tmp_path, "conn.log", "conn", CONN_FIELDS, [["1612816201.0", "C1", "10.0.0.8"]])
     report = analyse([path])
     assert report.endpoints == () and "has 3 fields, the header names 16" in report.inputs[0].warnings[0]
+
+
+def test_http_log_names_a_plain_connection(tmp_path: Path):
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "method", "host", "uri"]
+    http = tsv(tmp_path, "http.log", "http", fields, [["1612816200.2", "C7", "10.0.0.8", "50500", "198.51.100.9", "80", "GET", "api.segment.io:80", "/v1/t"]])
+    conn = tsv(tmp_path, "conn.log", "conn", CONN_FIELDS, [
+        ["1612816200.0", "C7", "10.0.0.8", "50500", "198.51.100.9", "80", "tcp", "http", "0.3", "400", "900", "SF", "6", "700", "5", "1100"]])
+    [ep] = analyse([conn, http]).endpoints
+    assert (ep.name, ep.protocols, ep.bytes_in) == ("api.segment.io", ("tcp/http",), 1100)
+    assert ep.attribution.provider.id == "segment" and ep.evidence[0].source == "zeek:http-host"  # type: ignore[union-attr]
