@@ -125,7 +125,11 @@ def detect(path: str) -> str:
                 raise InputError(f"{path}: a Zeek JSON log, but not one tethers reads", hint="give conn.log, dns.log, ssl.log or http.log")
             return f"zeek-{kind}"
         return "har"
-    shown = head[:8].hex(" ")
+    first_line = head[:40].split(b"\n", 1)[0]
+    if first_line and first_line.isascii() and first_line.decode("ascii").isprintable():
+        shown = repr(first_line.decode("ascii")[:32])  # text: an access log, a CSV...
+    else:
+        shown = head[:8].hex(" ")
     raise InputError(
         f"{path}: not a packet capture, HAR file or Zeek log (it starts with {shown})",
         hint="tethers traffic reads pcap, pcapng, HAR (JSON) and Zeek conn/dns/ssl/http logs, plain or gzip",
