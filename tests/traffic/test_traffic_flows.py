@@ -165,3 +165,37 @@ def test_random_payloads_on_real_headers_never_raise(tmp_path: Path, packets):
             w.write(T0 + i, frame)
 
     analyse([str(write_pcap(tmp_path / "fuzz.pcap", build))])
+
+
+def test_without_the_cryptography_package_quic_flows_say_why_they_have_no_name(tmp_path: Path, monkeypatch):
+    from tethers.traffic import sniff
+    from tests.traffic.helpers import crypto_frame, quic_initial
+
+    monkeypatch.setattr(sniff, "QUIC_READABLE", False)
+    initial = quic_initial(bytes(8), crypto_frame(0, client_hello("blog.example.com")[5:]))
+    path = write_pcap(tmp_path / "q.pcap", lambda w: w.write(T0, udp_frame("192.168.1.5", "203.0.113.8", 50000, 443, initial)))
+    [ep] = analyse([str(path)]).endpoints
+    assert ep.protocols == ("udp/quic",) and ep.name == "" and "install the 'cryptography' package" in ep.notes[0]
+
+
+def test_quic_initial_in_a_capture_names_its_endpoint(tmp_path: Path):
+    from tests.traffic.helpers import crypto_frame, quic_initial
+
+    initial = quic_initial(bytes.fromhex("0102030405060708"), crypto_frame(0, client_hello("o1.ingest.sentry.io", alpn=("h3",))[5:]))
+    path = write_pcap(tmp_path / "q.pcap", lambda w: w.write(T0, udp_frame("192.168.1.5", "203.0.113.8", 50000, 443, initial)))
+    [ep] = analyse([str(path)]).endpoints
+    assert (ep.name, ep.protocols, ep.evidence[0].source) == ("o1.ingest.sentry.io", ("udp/quic",), "pcap:quic-sni")
+
+
+def test_dns_answers_past_the_bound_are_counted_not_kept(tmp_path: Path, monkeypatch):
+    from tethers.traffic import names
+
+    monkeypatch.setattr(names, "MAX_ADDRESSES", 2)
+
+    def build(w: PcapWriter) -> None:
+        for i in range(5):
+            w.write(T0 + i, udp_frame("192.168.1.1", "192.168.1.5", 53, 53001, dns_response(f"h{i}.example.com", [f"203.0.113.{i + 1}"])))
+
+    report = analyse([str(write_pcap(tmp_path / "d.pcap", build))])
+    assert report.dns_answers == 5 and sum(1 for e in report.endpoints if e.protocols == ("dns-answer",)) == 2
+    assert any("3 DNS answers for addresses past the first 2" in w for w in report.inputs[0].warnings)

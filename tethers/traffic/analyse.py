@@ -67,6 +67,9 @@ def analyse(
         infos[index] = _read(path, fmt, dns, builder, state)
     for flow in state.leftovers():
         builder.add(flow, "zeek")
+    if dns.dropped and infos:
+        first = infos[min(infos)]
+        first.warn(f"{dns.dropped} DNS answers for addresses past the first {len(dns.by_address)} were counted but not kept")
     drafts = builder.build()
     if locator is None:
         from tethers.geo import default_locator

@@ -13,6 +13,7 @@ from tethers.traffic.dnsmsg import Answer
 from tethers.traffic.model import DnsAnswer, iso
 
 MAX_PER_ADDRESS = 8
+MAX_ADDRESSES = 1_000_000  # a bound for captures of resolvers' traffic; answers past it are counted, not kept
 SLACK = 1.0  # seconds: capture clocks of the answer and the first packet may disagree slightly
 
 
@@ -31,10 +32,16 @@ class DnsMap:
         self.by_address: dict[str, list[DnsAnswer]] = {}
         self.questions: dict[str, DnsAnswer] = {}  # question name → its first answer
         self.count = 0
+        self.dropped = 0  # answers for new addresses once MAX_ADDRESSES were held
 
     def add(self, source: str, answer: Answer, when: float) -> None:
         self.count += 1
-        entries = self.by_address.setdefault(answer.address, [])
+        entries = self.by_address.get(answer.address)
+        if entries is None:
+            if len(self.by_address) >= MAX_ADDRESSES:
+                self.dropped += 1
+                return
+            entries = self.by_address[answer.address] = []
         for i, known in enumerate(entries):
             if known.chain == answer.chain:
                 if when > known.time:  # the same answer again: keep the latest time
