@@ -199,3 +199,19 @@ def test_dns_answers_past_the_bound_are_counted_not_kept(tmp_path: Path, monkeyp
     report = analyse([str(write_pcap(tmp_path / "d.pcap", build))])
     assert report.dns_answers == 5 and sum(1 for e in report.endpoints if e.protocols == ("dns-answer",)) == 2
     assert any("3 DNS answers for addresses past the first 2" in w for w in report.inputs[0].warnings)
+
+
+def test_endpoints_past_the_bound_are_counted_together(tmp_path: Path, monkeypatch):
+    from tethers.traffic import endpoints
+
+    monkeypatch.setattr(endpoints, "MAX_ENDPOINTS", 3)
+
+    def build(w: PcapWriter) -> None:
+        for i in range(10):
+            w.write(T0 + i, udp_frame("192.168.1.5", f"203.0.113.{i + 1}", 50000, 4000, b"x"))
+
+    report = analyse([str(write_pcap(tmp_path / "scan.pcap", build))])
+    assert len(report.endpoints) == 4 and sum(e.flows for e in report.endpoints) == 10
+    shared = next(e for e in report.endpoints if e.server == "")
+    assert shared.flows == 7 and "counted together" in shared.notes[0]
+    assert any("7 flows went to servers past the first 3 endpoints" in w for w in report.inputs[0].warnings)

@@ -67,6 +67,8 @@ def analyse(
         infos[index] = _read(path, fmt, dns, builder, state)
     for flow in state.leftovers():
         builder.add(flow, "zeek")
+    if builder.overflow and infos:
+        infos[min(infos)].warn(f"{builder.overflow} flows went to servers past the first {len(builder.drafts) - 1} endpoints; they are counted together")
     if dns.dropped and infos:
         first = infos[min(infos)]
         first.warn(f"{dns.dropped} DNS answers for addresses past the first {len(dns.by_address)} were counted but not kept")

@@ -15,6 +15,8 @@ from tethers.traffic.names import DnsMap
 
 MAX_EVIDENCE = 5
 MAX_NOTES = 3
+MAX_ENDPOINTS = 1_000_000  # past this (a scan, a resolver's capture), flows to new servers share one endpoint
+OVERFLOW = ("", "")
 
 
 class Draft:
@@ -81,6 +83,7 @@ class EndpointBuilder:
     def __init__(self, dns: DnsMap) -> None:
         self.dns = dns
         self.drafts: dict[tuple[str, str], Draft] = {}
+        self.overflow = 0  # flows folded into the shared endpoint
 
     def _answer(self, flow: Flow, name: str) -> DnsAnswer | None:
         if not flow.server:
@@ -96,7 +99,14 @@ class EndpointBuilder:
         name = own_name or (answer.qname if answer else "")
         key = (flow.server, name)
         draft = self.drafts.get(key)
-        if draft is None:
+        if draft is None and len(self.drafts) >= MAX_ENDPOINTS:
+            self.overflow += 1
+            draft = self.drafts.get(OVERFLOW)
+            if draft is None:
+                draft = self.drafts[OVERFLOW] = Draft("", "", flow.first)
+                draft.notes[f"flows to servers past the first {MAX_ENDPOINTS:,} endpoints, counted together"] = None
+            answer = None
+        elif draft is None:
             draft = self.drafts[key] = Draft(flow.server, name, flow.first)
         if answer is not None:
             for step in answer.chain:
