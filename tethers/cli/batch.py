@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tethers.batch import BatchOptions, Tally, run_batch
 from tethers.batch.source import count_entries
 from tethers.cli.common import is_tty, stderr_console
+from tethers.collect.resolver import parse_server
 from tethers.errors import InputError, OperationalError
 from tethers.util.names import parse_domain
 
@@ -30,6 +31,8 @@ def options_from(args: argparse.Namespace) -> BatchOptions:
     if fmt not in ("jsonl", "parquet"):
         raise InputError(f"a results folder holds jsonl or parquet, not {fmt}")
     path = Path(args.input)
+    for server in args.resolver or ():
+        parse_server(server)  # bad addresses fail here, not later in every worker
     workers = args.workers
     if not workers:
         workers = min(os.cpu_count() or 1, 4) if path.is_file() and count_entries(path) >= AUTO_WORKERS_FROM else 1
