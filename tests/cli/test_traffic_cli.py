@@ -13,7 +13,7 @@ from tethers.traffic.examples import write_examples
 from tethers.traffic.writer import PcapWriter, client_hello
 from tests.traffic.helpers import T0, conversation, pcap_bytes, udp_frame, write_pcap
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "traffic" / "traffic.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[2] / "tethers" / "data" / "schemas" / "traffic.schema.json").read_text())
 HOSTILE = "<script>x</script>[bold]\x1b[31m.evil.example"
 
 

@@ -15,7 +15,7 @@ from tethers.traffic.examples import write_example
 from tethers.traffic.model import TrafficReport
 from tethers.traffic.policy import TrafficPolicy, flag_rules
 
-SCHEMA = json.loads((Path(__file__).parent / "traffic.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[2] / "tethers" / "data" / "schemas" / "traffic.schema.json").read_text())
 
 
 def terminal(report: TrafficReport) -> str:
