@@ -46,6 +46,14 @@ SERVICE_NAMES = (
     "status", "shop", "store", "api", "cdn", "static", "assets", "media", "app", "portal", "docs", "blog",
     "news", "community", "careers", "jobs", "events", "developer", "go", "link", "click", "track", "info",
     "remote", "vpn", "meet", "mta-sts", "smtp", "imap",
+    # Where SaaS tools usually get a company's name: wikis and trackers, recruiting, marketing
+    # links and bounce domains, knowledge bases, forms, video, payments, staging hosts.
+    "jira", "confluence", "wiki", "git", "gitlab", "sentry", "grafana", "talent", "hr",
+    "em", "bounce", "links", "url", "newsletter", "marketing", "learn", "academy", "training",
+    "forum", "feedback", "ideas", "roadmap", "changelog", "developers", "sandbox", "staging", "dev",
+    "beta", "pay", "payments", "billing", "secure", "my", "account", "partners", "knowledge", "kb",
+    "video", "files", "download", "webinar", "survey", "forms", "calendar", "chat", "owa", "sip",
+    "citrix", "zoom", "m", "mobile", "cloud", "img", "images",
 )
 # DKIM selectors that providers hand out: Microsoft (selector1/2), Google (google), SendGrid
 # (s1/s2), Mailchimp/Mandrill (k1-k3, mandrill), Zendesk, Proton, Fastmail, Constant Contact,
