@@ -51,13 +51,16 @@ HINTS: dict[str, Function] = {
     src.DNS_AAAA: Function.HOSTING,
 }
 SERVICE_HINTS: dict[str, Function] = {
-    **dict.fromkeys(("help", "support", "helpdesk", "kb"), Function.SUPPORT),
+    **dict.fromkeys(("help", "support", "helpdesk", "kb", "knowledge", "feedback", "ideas"), Function.SUPPORT),
     "status": Function.STATUS_PAGE,
-    **dict.fromkeys(("shop", "store", "checkout", "pay", "billing"), Function.ECOMMERCE),
+    **dict.fromkeys(("shop", "store", "checkout"), Function.ECOMMERCE),
+    **dict.fromkeys(("pay", "payments", "billing"), Function.PAYMENTS),
+    **dict.fromkeys(("jira", "confluence", "wiki", "git", "gitlab", "forum", "community"), Function.COLLABORATION),
     **dict.fromkeys(("login", "sso", "auth", "id", "accounts", "account", "identity"), Function.IDENTITY),
     **dict.fromkeys(("autodiscover", "mail", "webmail", "email", "imap", "mx"), Function.EMAIL_INBOUND),
     **dict.fromkeys(("lyncdiscover", "sip", "meet", "chat", "calendar"), Function.COLLABORATION),
-    **dict.fromkeys(("go", "link", "links", "click", "track", "marketing", "newsletter", "info", "events"), Function.MARKETING),
+    **dict.fromkeys(("go", "link", "links", "click", "track", "marketing", "newsletter", "info", "events", "em",
+                     "url", "webinar", "learn", "academy"), Function.MARKETING),
     **dict.fromkeys(("cdn", "static", "assets", "media", "images", "img"), Function.CDN),
 }
 _VERIFICATION = re.compile(r"^([a-z0-9][a-z0-9_.-]{1,60}?)[-_](?:site-|domain-)?verification[=:]", re.IGNORECASE)
