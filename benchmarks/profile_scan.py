@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import cProfile
 import pstats
-import random
 import resource
 import shutil
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from zoneset import make_zone  # noqa: E402
+from zoneset import write_zone_set  # noqa: E402
 
 from tethers.demo.knot import KnotServer  # noqa: E402
 from tethers.engine import Scanner, make_resolver  # noqa: E402
@@ -52,15 +51,9 @@ def main() -> int:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--no-profile", action="store_true", help="time only")
     args = parser.parse_args()
-    rng = random.Random(7)
     work = Path(tempfile.mkdtemp(prefix="tethers-prof-"))
     try:
-        files, domains = [], []
-        for i in range(args.domains):
-            domain, text = make_zone(i, rng)
-            (work / f"{domain}.zone").write_text(text)
-            files.append(work / f"{domain}.zone")
-            domains.append(domain)
+        files, domains = write_zone_set(work, args.domains)
         with KnotServer(files, startup_timeout=120) as knot:
             host, port = knot.address
             profile = cProfile.Profile()

@@ -1,24 +1,29 @@
-"""Batch scan throughput: tethers' full pipeline against references, in one run.
+"""Batch scan throughput: tethers' full pipeline against references, on the same list, in one run.
 
-Generates N zones modelled on ordinary companies, serves them with Knot DNS on
-127.0.0.1, then measures on the same list:
+Generates N zones modelled on ordinary companies (plus the providers' own
+zones), serves them all with Knot DNS on 127.0.0.1, then measures:
 
-  * tethers scan -i LIST --format jsonl   (collection, attribution, results written)
-  * bare dnspython: the same apex queries with the same concurrency, nothing else
-  * dnsperf: the server's ceiling for the same queries (Debian package dnsperf)
+  * tethers: ``tethers scan -i LIST -o DIR/ --format jsonl`` (collection,
+    attribution, results committed to a results folder), as a subprocess;
+  * a plain aiodns scanner of the same first-wave query set (queries only,
+    nothing kept) on a sample of the list: ``pip install aiodns`` to include it;
+  * dnsperf (Debian package ``dnsperf``): the server's ceiling for the same
+    queries, which is also what massdns reaches here (``../shared/DNS-SPEED.md``:
+    massdns tuned for loopback ≈ Knot's one-core ceiling), so
+    "massdns-equivalent domains/s" = dnsperf queries/s ÷ queries per domain.
 
-and prints domains/s, queries/s, peak RSS and the ratios. Nothing leaves loopback.
+Prints domains/s, queries/s, peak RSS and the ratios. Nothing leaves loopback.
 
-    python benchmarks/scan_batch.py --domains 2000
+    python benchmarks/scan_batch.py --domains 100000          # the full figure (a few minutes)
+    python benchmarks/scan_batch.py --domains 5000 --workers 1
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import random
-import resource
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,95 +31,129 @@ import tempfile
 import time
 from pathlib import Path
 
-import dns.asyncquery
-import dns.message
+HERE = Path(__file__).parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from tethers.demo.knot import KnotServer, knotd_path
+from zoneset import write_zone_set  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
-from zoneset import APEX_QUERIES, make_zone  # noqa: E402
+from tethers.collect.dns import APEX_TYPES, first_queries  # noqa: E402
+from tethers.demo.knot import KnotServer, knotd_path  # noqa: E402
 
-async def bare_dnspython(server: tuple[str, int], domains: list[str], concurrency: int) -> int:
-    slots = asyncio.Semaphore(concurrency)
-    sent = 0
+ENV = {**os.environ, "PYTHONPATH": str(HERE.parent)}
 
-    async def one(name: str, rdtype: str) -> None:
-        nonlocal sent
-        async with slots:
-            q = dns.message.make_query(name, rdtype)
-            await dns.asyncquery.udp_with_fallback(q, server[0], timeout=2, port=server[1])
-            sent += 1
 
-    await asyncio.gather(*(one(d, t) for d in domains for t in APEX_QUERIES))
-    return sent
+def peak_rss_mb(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run ``command``; (result, seconds, peak RSS of it and its children in MB) via GNU time when present."""
+    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    t0 = time.perf_counter()
+    if timer:
+        proc = subprocess.run([timer, "-f", "TETHERS_RSS_KB=%M", *command], capture_output=True, text=True,
+                              env=ENV, check=False)
+    else:
+        proc = subprocess.run(command, capture_output=True, text=True, env=ENV, check=False)
+    elapsed = time.perf_counter() - t0
+    m = re.search(r"TETHERS_RSS_KB=(\d+)", proc.stderr)
+    return proc, elapsed, (int(m.group(1)) / 1024 if m else float("nan"))
+
+
+def run_tethers(work: Path, server: str, args: argparse.Namespace) -> dict[str, float]:
+    out = work / "results"
+    command = [sys.executable, "-m", "tethers.cli.main", "scan", "-i", str(work / "domains.txt"), "-o", f"{out}/",
+               "--format", args.format, "--resolver", server, "--concurrency", str(args.concurrency),
+               "--max-queries", str(args.max_queries)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    proc, elapsed, rss = peak_rss_mb(command)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit("tethers failed")
+    summary = re.search(r"(\d+) domains scanned .* in ([\d.]+) s, .*?(\d+) lookups, (\d+) queries sent", proc.stderr)
+    assert summary, proc.stderr[-2000:]
+    domains, scan_s, lookups, sent = int(summary[1]), float(summary[2]), int(summary[3]), int(summary[4])
+    return {"domains": domains, "seconds": elapsed, "scan_seconds": scan_s, "lookups": lookups, "sent": sent,
+            "rss_mb": rss}
+
+
+def run_aiodns(work: Path, server: str, domains: list[str], sample: int) -> dict[str, float] | None:
+    try:
+        import aiodns  # noqa: F401
+    except ImportError:
+        return None
+    (work / "sample.txt").write_text("\n".join(domains[:sample]) + "\n")
+    proc, _, rss = peak_rss_mb([sys.executable, str(HERE / "aiodns_scan.py"), str(work / "sample.txt"), server])
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return None
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["domains"] = min(sample, len(domains))
+    result["rss_mb"] = rss
+    return result
+
+
+def run_dnsperf(work: Path, host: str, port: int, domains: list[str], seconds: int) -> float | None:
+    if not shutil.which("dnsperf"):
+        return None
+    queries = work / "queries.txt"
+    with queries.open("w") as handle:
+        for domain in domains[:20000]:
+            for name, rdtype in [(domain, t) for t in APEX_TYPES] + first_queries(domain):
+                handle.write(f"{name} {rdtype}\n")
+    out = subprocess.run(["dnsperf", "-s", host, "-p", str(port), "-d", str(queries), "-l", str(seconds),
+                          "-c", "1", "-q", "100"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r"Queries per second:\s+([\d.]+)", out)
+    return float(m.group(1)) if m else None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--domains", type=int, default=2000)
+    parser.add_argument("--domains", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=0, help="tethers --workers (default: tethers decides)")
     parser.add_argument("--concurrency", type=int, default=64, help="domains in flight for tethers")
-    parser.add_argument("--max-queries", type=int, default=200, help="queries in flight")
+    parser.add_argument("--max-queries", type=int, default=100, help="queries in flight for tethers")
+    parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    parser.add_argument("--aiodns-sample", type=int, default=3000, help="domains for the aiodns reference")
+    parser.add_argument("--dnsperf-seconds", type=int, default=10)
     args = parser.parse_args()
     if not knotd_path():
         print("knotd is not installed (apt-get install knot)", file=sys.stderr)
         return 2
-    rng = random.Random(7)
     work = Path(tempfile.mkdtemp(prefix="tethers-bench-"))
     try:
-        zone_files, domains = [], []
-        for i in range(args.domains):
-            domain, text = make_zone(i, rng)
-            path = work / f"{domain}.zone"
-            path.write_text(text)
-            zone_files.append(path)
-            domains.append(domain)
+        files, domains = write_zone_set(work, args.domains)
         (work / "domains.txt").write_text("\n".join(domains) + "\n")
         print(f"{args.domains} zones generated; starting Knot...", file=sys.stderr)
-        with KnotServer(zone_files, startup_timeout=120) as server:
-            host, port = server.address
-
-            t0 = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-m", "tethers.cli.main", "scan", "-i", str(work / "domains.txt"),
-                 "--resolver", f"{host}:{port}", "--format", "jsonl", "--no-store",
-                 "--concurrency", str(args.concurrency), "--max-queries", str(args.max_queries)],
-                capture_output=True, text=True, check=False,
-            )
-            tethers_s = time.perf_counter() - t0
-            lines = [json.loads(line) for line in proc.stdout.splitlines()]
-            rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            if proc.returncode != 0 or len(lines) != len(domains):
-                print(proc.stderr[-2000:], file=sys.stderr)
-                return 1
-            lookups = sum(r["queries"] for r in lines)
-
-            t0 = time.perf_counter()
-            bare = asyncio.run(bare_dnspython((host, port), domains, args.max_queries))
-            bare_s = time.perf_counter() - t0
-
-            perf_qps = None
-            if shutil.which("dnsperf"):
-                qfile = work / "queries.txt"
-                qfile.write_text("".join(f"{d} {t}\n" for d in domains for t in APEX_QUERIES))
-                out = subprocess.run(["dnsperf", "-s", host, "-p", str(port), "-d", str(qfile), "-l", "10",
-                                      "-c", "1", "-q", "100"], capture_output=True, text=True, check=False).stdout
-                for line in out.splitlines():
-                    if "Queries per second" in line:
-                        perf_qps = float(line.split(":")[1])
+        with KnotServer(files, startup_timeout=600) as knot:
+            host, port = knot.address
+            server = f"{host}:{port}"
+            print("running tethers...", file=sys.stderr)
+            ours = run_tethers(work, server, args)
+            print("running aiodns...", file=sys.stderr)
+            ref = run_aiodns(work, server, domains, args.aiodns_sample)
+            print("running dnsperf...", file=sys.stderr)
+            ceiling = run_dnsperf(work, host, port, domains, args.dnsperf_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    tethers_dps = len(domains) / tethers_s
-    tethers_lps = lookups / tethers_s
-    bare_qps = bare / bare_s
-    print(f"tethers scan (full pipeline): {len(domains)} domains in {tethers_s:.1f} s = {tethers_dps:.0f} domains/s, "
-          f"{tethers_lps:.0f} lookups/s (incl. cache hits), peak RSS {rss_mb:.0f} MB")
-    print(f"bare dnspython, apex queries only: {bare} queries in {bare_s:.1f} s = {bare_qps:.0f} queries/s "
-          f"= {bare_qps / len(APEX_QUERIES):.0f} domains/s at {len(APEX_QUERIES)} queries each")
-    print(f"ratio tethers lookups/s : bare dnspython queries/s = {tethers_lps / bare_qps:.2f}")
-    if perf_qps:
-        print(f"dnsperf (server ceiling, same apex queries): {perf_qps:.0f} queries/s; "
-              f"ratio tethers lookups/s : dnsperf = {tethers_lps / perf_qps:.3f}")
+    per_domain = len(APEX_TYPES) + len(first_queries("example.com"))
+    dps = ours["domains"] / ours["scan_seconds"]
+    sent_qps = ours["sent"] / ours["scan_seconds"]
+    print(f"query set: {per_domain} first-wave queries a domain; tethers sent {ours['sent'] / ours['domains']:.1f} "
+          f"a domain in all (follow-ups and shared names included, repeats answered from its cache)")
+    print(f"tethers (full pipeline, {args.format} results folder): {ours['domains']} domains in {ours['scan_seconds']:.1f} s "
+          f"= {dps:.0f} domains/s, {sent_qps:.0f} queries/s sent, {ours['lookups'] / ours['scan_seconds']:.0f} "
+          f"lookups/s; peak RSS {ours['rss_mb']:.0f} MB (largest process); {ours['seconds']:.1f} s with start-up")
+    if ref:
+        ref_qps = ref["queries"] / ref["seconds"]
+        ref_dps = ref_qps / per_domain
+        print(f"aiodns (queries only, {ref['domains']} domains): {ref_qps:.0f} queries/s = {ref_dps:.0f} domains/s "
+              f"at {per_domain} queries each; peak RSS {ref['rss_mb']:.0f} MB; {ref['failed']} failed")
+        print(f"ratio tethers : aiodns = {dps / ref_dps:.2f} (domains/s)")
+    if ceiling:
+        massdns_dps = ceiling / per_domain
+        print(f"dnsperf (server ceiling, same queries): {ceiling:.0f} queries/s = {massdns_dps:.0f} domains/s "
+              f"(massdns-equivalent)")
+        print(f"ratio tethers : dnsperf = {sent_qps / ceiling:.2f} (queries/s); "
+              f"tethers : massdns-equivalent = {dps / massdns_dps:.2f} (domains/s)")
     return 0
 
 

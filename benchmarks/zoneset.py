@@ -34,3 +34,50 @@ help IN CNAME {label}.zendesk.com.
 s1._domainkey IN CNAME s1.domainkey.u{i}.wl.sendgrid.net.
 """
     return domain, text
+
+
+# The providers' own zones, so that mail and name-server hosts have addresses, SPF includes
+# expand and CNAME targets resolve, as they would on the Internet (addresses from TEST-NET-3).
+PROVIDER_ZONES = {
+    "google.com": ["aspmx.l IN A 203.0.113.10", "_spf IN TXT \"v=spf1 include:_netblocks.google.com ~all\"",
+                   "_netblocks IN TXT \"v=spf1 ip4:203.0.113.0/24 ~all\""],
+    "outlook.com": ["*.mail.protection IN A 203.0.113.20", "spf.protection IN TXT \"v=spf1 ip4:203.0.113.0/24 -all\""],
+    "mailgun.org": ["mxa IN A 203.0.113.30", "@ IN TXT \"v=spf1 ip4:203.0.113.0/24 ~all\""],
+    "sendgrid.net": ["@ IN TXT \"v=spf1 ip4:203.0.113.0/24 ~all\"", "*.wl IN CNAME dkim.sendgrid.net.",
+                     "dkim IN TXT \"v=DKIM1; k=rsa; p=MIGf\""],
+    "cloudflare.com": ["ada.ns IN A 203.0.113.40", "bob.ns IN A 203.0.113.41", "ada.ns IN AAAA 2001:db8::40"],
+    "cloudfront.net": ["* IN A 203.0.113.50"],
+    "netlify.app": ["* IN A 203.0.113.60"],
+    "github.io": ["* IN A 203.0.113.70"],
+    "googlehosted.com": ["ghs IN A 203.0.113.80"],
+    "zendesk.com": ["* IN A 203.0.113.90"],
+    "dmarcian.com": ["ag IN A 203.0.113.100"],
+}
+
+
+def provider_zone(domain: str) -> str:
+    records = "\n".join(PROVIDER_ZONES[domain])
+    return f"""$ORIGIN {domain}.
+$TTL 3600
+@ IN SOA ns1.{domain}. hostmaster.{domain}. 1 7200 900 1209600 300
+@ IN NS ns1.{domain}.
+ns1 IN A 203.0.113.1
+{records}
+"""
+
+
+def write_zone_set(folder, count: int, seed: int = 7) -> tuple[list, list[str]]:  # type: ignore[no-untyped-def]
+    """Write ``count`` company zones and the provider zones into ``folder``: (zone files, company domains)."""
+    rng = random.Random(seed)
+    files, domains = [], []
+    for i in range(count):
+        domain, text = make_zone(i, rng)
+        path = folder / f"{domain}.zone"
+        path.write_text(text)
+        files.append(path)
+        domains.append(domain)
+    for domain in PROVIDER_ZONES:
+        path = folder / f"{domain}.zone"
+        path.write_text(provider_zone(domain))
+        files.append(path)
+    return files, domains

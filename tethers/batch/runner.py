@@ -58,7 +58,8 @@ class Tally:
     already: int = 0  # done by earlier runs
     done: int = 0  # scanned and committed or about to be, this run
     failed: int = 0
-    queries: int = 0
+    queries: int = 0  # lookups the collectors asked for (a cache hit counts)
+    sent: int = 0  # queries that went to a server
     invalid: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
     parts: int = 0
@@ -140,16 +141,20 @@ def scan_share(options: BatchOptions, folder: ResultsFolder, run: int, worker: i
     """Scan one worker's share and commit it; returns its final counts. Ctrl-C commits, then re-raises."""
     source = Source(options.input, worker=worker, workers=options.workers, done=done)
     writer = ChunkWriter(folder, options.fmt, run, worker, options.chunk_size, options.chunk_seconds)
-    counts: dict[str, Any] = {"done": 0, "failed": 0, "queries": 0, "failed_examples": []}
-    sent = dict.fromkeys(("done", "failed", "queries"), 0)
+    counts: dict[str, Any] = {"done": 0, "failed": 0, "queries": 0, "sent": 0, "failed_examples": []}
+    sent = dict.fromkeys(("done", "failed", "queries", "sent"), 0)
+    resolver: Any = None
 
     def report(final: bool = False) -> None:
+        counts["sent"] = getattr(resolver, "sent", 0)
         delta = {k: counts[k] - sent[k] for k in sent}
         sent.update({k: counts[k] for k in sent})
         tick({**delta, "final": final})
 
     async def main() -> None:
+        nonlocal resolver
         scanner = _scanner(options)
+        resolver = scanner.resolver
         last = time.monotonic()
         per_worker = max(1, options.concurrency // options.workers)
         try:
@@ -194,6 +199,7 @@ def _run_locked(options: BatchOptions, on_tick: Callable[[Tally], None] | None) 
         tally.done += counts.get("done", 0)
         tally.failed += counts.get("failed", 0)
         tally.queries += counts.get("queries", 0)
+        tally.sent += counts.get("sent", 0)
         show(tally)
 
     def finish(counts: dict[str, Any], worker: int) -> None:

@@ -90,7 +90,7 @@ def _summary(tally: Tally, options: BatchOptions, elapsed: float, warn) -> int: 
     resume = f"tethers scan -i {options.input} -o {options.out_dir} --format {options.fmt} --resume"
     warn.print(
         f"tethers: {tally.done} domains scanned ({tally.failed} failed) in {elapsed:.1f} s, {rate:.0f} domains/s, "
-        f"{tally.queries} lookups; {tally.already} done before; results in {options.out_dir}",
+        f"{tally.queries} lookups, {tally.sent} queries sent; {tally.already} done before; results in {options.out_dir}",
         markup=False, soft_wrap=True,
     )
     if tally.interrupted:

@@ -246,7 +246,10 @@ class DnsResolver:
     async def query(self, name: str, rdtype: str) -> Answer:
         if rdtype not in wire.TYPE_CODES:
             return await self._dnspython_query(name, rdtype)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._open()
+        future: asyncio.Future[Answer] = loop.create_future()
         self.submit(name, rdtype, lambda answer: future.done() or future.set_result(answer))
         return await future
 
@@ -256,7 +259,9 @@ class DnsResolver:
         The callback form costs no task and no future per query, which is what
         lets a batch of a domain's queries go out together (see ``CachingResolver.prefetch``).
         """
-        channels = self._channels if self._loop is asyncio.get_running_loop() else self._open()
+        # Not asyncio.get_running_loop() on each query: on 3.11 it calls getpid(), a system call.
+        loop = self._loop
+        channels = self._channels if loop is not None and not loop.is_closed() else self._open()
         qtype = wire.TYPE_CODES.get(rdtype)
         if qtype is None:
             task = asyncio.get_running_loop().create_task(self._dnspython_query(name, rdtype))
