@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
@@ -131,15 +129,7 @@ class _Flight:
         self.waiters = waiters
 
     def __call__(self, outcome: Answer | BaseException) -> None:
-        cache = self.cache._cache
-        if cache.get(self.key) is self:
-            if isinstance(outcome, BaseException):
-                del cache[self.key]  # a bug or a cancellation: do not keep it
-            else:
-                ttl = outcome.ttl
-                owner = self.cache
-                life = owner.min_ttl if ttl < owner.min_ttl else owner.max_ttl if ttl > owner.max_ttl else ttl
-                cache[self.key] = (outcome, time.monotonic() + life)
+        self.cache._land(self, outcome)
         for waiter in self.waiters:
             waiter(outcome)
 
@@ -156,15 +146,19 @@ def _setter(future: asyncio.Future[Answer]) -> Callable[[Answer | BaseException]
     return land
 
 
-@dataclass
+Entry = tuple[Answer, float] | _Flight
+
+
 class CachingResolver:
     """De-duplicates queries: each (name, type) is asked once while its answer lives, in-flight ones shared.
 
     An answer is reused for its TTL, clamped to [``min_ttl``, ``max_ttl``] so a
     long batch refreshes provider names now and then without re-asking one every
-    second. The cache is an LRU bounded by ``max_entries``, so a batch of
-    millions of domains keeps memory flat: names shared across domains (provider
-    hosts, SPF includes) are hit again and stay; a domain's own names age out.
+    second. Memory is bounded by ``max_entries``: entries live in two
+    generations, and when the young one is full the old one is dropped; a hit in
+    the old generation moves the entry to the young one. So names shared across
+    domains (provider hosts, SPF includes) stay, a domain's own names age out,
+    and no access pays for reordering (an approximate LRU, O(1) throughout).
 
     ``prefetch`` starts a batch of lookups at once and waits for them all; with
     a resolver that has ``submit`` (the UDP transport) the batch costs one
@@ -172,26 +166,47 @@ class CachingResolver:
     own ``query`` calls that follow are answered from the cache without waiting.
     """
 
-    inner: Resolver
-    max_entries: int = 50_000
-    min_ttl: float = 30.0
-    max_ttl: float = 3600.0
-    queries: int = 0
-    hits: int = 0
-    _cache: OrderedDict[tuple[str, str], tuple[Answer, float] | _Flight] = field(default_factory=OrderedDict)
+    def __init__(self, inner: Resolver, max_entries: int = 50_000, min_ttl: float = 30.0,
+                 max_ttl: float = 3600.0) -> None:
+        self.inner = inner
+        self.max_entries = max_entries
+        self.min_ttl = min_ttl
+        self.max_ttl = max_ttl
+        self.queries = 0
+        self.hits = 0
+        self._young: dict[tuple[str, str], Entry] = {}
+        self._old: dict[tuple[str, str], Entry] = {}
+        self._submit = getattr(inner, "submit", None)
 
     @property
     def description(self) -> str:
         return self.inner.description
 
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
+
+    def _get(self, key: tuple[str, str]) -> Entry | None:
+        entry = self._young.get(key)
+        if entry is None:
+            entry = self._old.pop(key, None)
+            if entry is not None:
+                self._put(key, entry)
+        return entry
+
+    def _put(self, key: tuple[str, str], entry: Entry) -> None:
+        young = self._young
+        young[key] = entry
+        if len(young) > self.max_entries // 2:
+            self._old = young
+            self._young = {}
+
     async def query(self, name: str, rdtype: str) -> Answer:
         key = (name.lower().rstrip("."), rdtype)
-        entry = self._cache.get(key)
+        entry = self._get(key)
         if entry is not None:
             if type(entry) is tuple:
                 if time.monotonic() < entry[1]:
                     self.hits += 1
-                    self._cache.move_to_end(key)
                     return entry[0]
             else:
                 self.hits += 1
@@ -205,18 +220,18 @@ class CachingResolver:
     async def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Start every lookup in ``pairs`` not answered yet, together; return once all have landed."""
         left = 0
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[None] | None = None
 
         def landed(_: object) -> None:
             nonlocal left
             left -= 1
-            if left == 0 and not future.done():
+            if left == 0 and future is not None and not future.done():
                 future.set_result(None)
 
         now = time.monotonic()
         for name, rdtype in pairs:
             key = (name.lower().rstrip("."), rdtype)
-            entry = self._cache.get(key)
+            entry = self._get(key)
             if entry is None or type(entry) is tuple and now >= entry[1]:
                 left += 1
                 self._start(key, [landed])
@@ -224,22 +239,30 @@ class CachingResolver:
                 left += 1
                 entry.waiters.append(landed)
         if left:
+            future = asyncio.get_running_loop().create_future()
             await future
 
     def _start(self, key: tuple[str, str], waiters: list[Callable[[Answer | BaseException], object]]) -> None:
         flight = _Flight(self, key, waiters)
-        cache = self._cache
-        cache[key] = flight
-        cache.move_to_end(key)
-        if len(cache) > self.max_entries:
-            cache.popitem(last=False)
+        self._put(key, flight)
         self.queries += 1
-        submit = getattr(self.inner, "submit", None)
-        if submit is not None:
-            submit(key[0], key[1], flight)
+        if self._submit is not None:
+            self._submit(key[0], key[1], flight)
             return
         task = asyncio.get_running_loop().create_task(self.inner.query(key[0], key[1]))
         task.add_done_callback(lambda t: flight(_outcome(t)))
+
+    def _land(self, flight: _Flight, outcome: Answer | BaseException) -> None:
+        key = flight.key
+        holder = self._young if self._young.get(key) is flight else self._old if self._old.get(key) is flight else None
+        if holder is None:
+            return  # evicted meanwhile, or replaced by a fresher lookup
+        if isinstance(outcome, BaseException):
+            del holder[key]  # a bug or a cancellation: do not keep it
+            return
+        ttl = outcome.ttl
+        life = self.min_ttl if ttl < self.min_ttl else self.max_ttl if ttl > self.max_ttl else ttl
+        holder[key] = (outcome, time.monotonic() + life)
 
 
 def _outcome(task: asyncio.Task[Answer]) -> Answer | BaseException:
