@@ -10,14 +10,12 @@ from __future__ import annotations
 import html
 import json
 from datetime import UTC
-from functools import lru_cache
-from importlib import resources
-from string import Template
 from typing import Any
 
 from rich.console import Console
 
 from tethers.render import view
+from tethers.render.html import page
 
 BARS = "▁▂▃▄▅▆▇█"
 VERDICT_WORDS = {"partly": "PARTLY", "weak": "WEAK", "unproven": "UNPROVEN", "does-not-hold": "DOES NOT HOLD"}
@@ -171,15 +169,10 @@ def e(text: Any) -> str:
     return html.escape(c(text), quote=True)
 
 
-@lru_cache(maxsize=1)
-def _template() -> Template:
-    return Template(resources.files("tethers.render").joinpath("templates/report.html").read_text(encoding="utf-8"))
-
-
 def render_attack_html(report: dict[str, Any]) -> str:
     """A whole self-contained page holding the attack section."""
     title = f"tethers attack: {report['span']['start']} to {report['span']['end']}"
-    return _template().substitute(title=e(title), body=attack_section(report)).rstrip("\n") + "\n"
+    return page(title, attack_section(report))
 
 
 def attack_section(report: dict[str, Any]) -> str:

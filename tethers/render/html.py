@@ -31,6 +31,11 @@ def _template() -> Template:
     return Template(text)
 
 
+def page(title: str, body: str) -> str:
+    """A whole self-contained page in the report style around ``body`` (HTML, already escaped)."""
+    return _template().substitute(title=e(title), body=body).rstrip("\n") + "\n"
+
+
 def render_html(scans: list[ScanResult]) -> str:
     """The whole page for every scan, ending with a newline."""
     domains = [view.clean(s.domain) for s in scans]
@@ -40,8 +45,7 @@ def render_html(scans: list[ScanResult]) -> str:
         links = "".join(f'<li><a href="#scan-{i}">{e(d)}</a></li>' for i, d in enumerate(domains, 1))
         parts.append(f'<nav aria-label="Domains"><ul>{links}</ul></nav>')
     parts += [_scan(i, scan) for i, scan in enumerate(scans, 1)]
-    page = _template().substitute(title=e(title), body="\n".join(parts))
-    return page.rstrip("\n") + "\n"
+    return page(title, "\n".join(parts))
 
 
 def _scan(index: int, scan: ScanResult) -> str:

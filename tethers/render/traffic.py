@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tethers.render import view
-from tethers.render.html import _template, e
+from tethers.render.html import e, page
 from tethers.traffic import summary
 from tethers.traffic.codec import SCHEMA, report_to_dict
 from tethers.traffic.model import Endpoint, TrafficReport, Violation, iso
@@ -195,9 +195,7 @@ def _violation_table(title: str, items: tuple[Violation, ...], style: str) -> Ta
 def render_traffic_html(report: TrafficReport) -> str:
     """A whole self-contained page (the scan report's styles and security policy)."""
     body = "<h1>Where the traffic goes</h1>\n" + render_traffic_section(report)
-    page = _template().substitute(title=e("tethers: traffic"), body=body)
-    page = page.replace("(schema tethers/scan@1)", f"(schema {SCHEMA})")
-    return page.rstrip("\n") + "\n"
+    return page("tethers: traffic", body).replace("(schema tethers/scan@1)", f"(schema {SCHEMA})")
 
 
 def render_traffic_section(report: TrafficReport) -> str:

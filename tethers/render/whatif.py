@@ -8,9 +8,6 @@ user's file goes through ``view.clean`` and the format's own escaping.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
-from string import Template
 from typing import Any
 
 from rich.console import Console
@@ -21,7 +18,7 @@ from tethers.analyse.whatif import CutItem, CutSets, Loss, Owner, Status, WhatIf
 from tethers.model import Tether
 from tethers.model.codec import evidence_to_dict, provider_to_dict
 from tethers.render import view
-from tethers.render.html import e
+from tethers.render.html import e, page
 from tethers.render.markdown import md
 
 SCHEMA = "tethers/whatif@1"
@@ -255,14 +252,7 @@ def _md_cut_sets(cuts: CutSets) -> list[str]:
 # -- HTML -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _template() -> Template:
-    return Template(resources.files("tethers.render").joinpath("templates/report.html").read_text(encoding="utf-8"))
-
-
-def html_page(page_title: str, body: str) -> str:
-    """A whole self-contained page in the scan report's style around ``body``."""
-    return _template().substitute(title=e(page_title), body=body).rstrip("\n") + "\n"
+html_page = page  # kept for the concentration renderer
 
 
 def render_whatif_html_section(result: WhatIf, cuts: CutSets) -> str:
