@@ -21,7 +21,7 @@ import numpy as np
 from tethers.attack.records import Batch, flow_batch
 from tethers.errors import InputError
 from tethers.traffic.model import InputInfo
-from tethers.traffic.packets import Decoder, _network_offset
+from tethers.traffic.packets import Decoder, network_offset
 from tethers.traffic.pcap import read_pcap
 from tethers.traffic.pcapng import read_pcapng
 
@@ -44,7 +44,7 @@ def read_capture(fh: BinaryIO, path: Path, magic: bytes, stats) -> Iterator[Batc
             key = (pkt.src, pkt.dst, pkt.proto, pkt.sport, pkt.dport)
             flow = flows.get(key)
             if flow is None:
-                at = _network_offset(link, frame)
+                at = network_offset(link, frame)
                 ttl = frame[at + 8] if len(pkt.src) == 4 else frame[at + 7]
                 flows[key] = [int(ts), 1, pkt.ip_bytes, pkt.flags, ttl]
                 if len(flows) >= FLUSH:

@@ -91,7 +91,7 @@ class Decoder:
                 elif proto == UDP:
                     sport, dport = _PORTS.unpack_from(frame, 34)
                     return Packet(UDP, src, dst, sport, dport, total, 0, 0, 42, max(total - 28, 0))
-        offset = _network_offset(linktype, frame)
+        offset = network_offset(linktype, frame)
         if offset < 0 or offset >= len(frame):
             return None
         version = frame[offset] >> 4
@@ -156,7 +156,7 @@ class Decoder:
         self._fragments[key] = (packet.sport, packet.dport)
 
 
-def _network_offset(linktype: int, frame: bytes) -> int:
+def network_offset(linktype: int, frame: bytes) -> int:
     """Where the IP header starts in a frame, or -1 when the frame carries no IP."""
     if linktype == LINKTYPE_ETHERNET:
         if len(frame) < 14:
