@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections import deque
 from contextlib import contextmanager
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -119,8 +120,22 @@ class Scanner:
             yield result
 
     async def stream_keyed(self, items: Iterable[tuple[K, str]], concurrency: int = 16) -> AsyncIterator[tuple[K, ScanResult]]:
-        """Like ``stream`` for (key, domain) pairs, yielding (key, result): a batch keys by input position."""
+        """Like ``stream`` for (key, domain) pairs, yielding (key, result): a batch keys by input position.
+
+        Finished scans are collected by a done-callback into a queue rather than
+        with ``asyncio.wait``, which would re-register a callback on every
+        pending scan each time one finishes.
+        """
+        loop = asyncio.get_running_loop()
         pending: dict[asyncio.Task[ScanResult], K] = {}
+        finished: deque[asyncio.Task[ScanResult]] = deque()
+        wake: list[asyncio.Future[None]] = []
+
+        def on_done(task: asyncio.Task[ScanResult]) -> None:
+            finished.append(task)
+            if wake and not wake[0].done():
+                wake[0].set_result(None)
+
         source: Iterator[tuple[K, str]] = iter(items)
         exhausted = False
         with fewer_collections():
@@ -132,11 +147,16 @@ class Scanner:
                         except StopIteration:
                             exhausted = True
                             break
-                        pending[asyncio.ensure_future(self.scan(domain))] = key
+                        task = loop.create_task(self.scan(domain))
+                        task.add_done_callback(on_done)
+                        pending[task] = key
                     if not pending:
                         return
-                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
+                    while not finished:
+                        wake[:] = [loop.create_future()]
+                        await wake[0]
+                    while finished:
+                        task = finished.popleft()
                         yield pending.pop(task), task.result()
             finally:
                 for task in pending:

@@ -18,6 +18,7 @@ import socket
 from collections import deque
 from collections.abc import Callable
 from random import getrandbits
+from time import monotonic
 
 import dns.exception
 import dns.message
@@ -34,13 +35,14 @@ RCVBUF = 4 * 1024 * 1024
 
 
 class _Query:
-    __slots__ = ("name", "rdtype", "question", "qname", "done", "finished", "attempt", "first", "deadline")
+    __slots__ = ("name", "rdtype", "question", "qname", "tail", "done", "finished", "attempt", "first", "deadline")
 
     def __init__(self, name: str, rdtype: str, question: bytes, done: Callable[[Answer], object], first: int) -> None:
         self.name = name
         self.rdtype = rdtype
         self.question = question  # wire name + type + class, as sent
         self.qname = question[:-4].lower()  # to match the echoed question, whatever its case
+        self.tail = wire.query_tail(question)  # the query after its ID, so a (re)send is one concatenation
         self.done = done  # called once with the answer
         self.finished = False
         self.attempt = 0
@@ -106,7 +108,7 @@ class _Channel:
         while qid in pending:
             qid = getrandbits(16)
         try:
-            self.sock.send(wire.build_query(qid, query.question))
+            self.sock.send(qid.to_bytes(2, "big") + query.tail)
         except BlockingIOError:
             # The socket buffer is full: wait until it drains rather than count a loss.
             self.backlog.appendleft(query)
@@ -120,10 +122,12 @@ class _Channel:
         except OSError as exc:
             self.owner.retry(query, f"unreachable: {self.label}: {exc.strerror or exc}")
             return
-        query.deadline = self.loop.time() + self.owner.timeout
+        owner = self.owner
+        query.deadline = monotonic() + owner.timeout  # the loop's clock (asyncio uses time.monotonic)
         pending[qid] = query
-        self.owner.sent += 1
-        self.owner.arm()
+        owner.sent += 1
+        if owner._sweep is None:
+            owner.arm()
 
     def _writable(self) -> None:
         self.loop.remove_writer(self.sock.fileno())
@@ -133,7 +137,7 @@ class _Channel:
     # -- receiving -----------------------------------------------------------------
 
     def _readable(self) -> None:
-        recv, pending = self.sock.recv, self.pending
+        recv, pending, parse = self.sock.recv, self.pending, wire.parse_reply
         while True:
             try:
                 data = recv(65535)
@@ -147,23 +151,29 @@ class _Channel:
                 break
             if len(data) < 12:
                 continue
-            query = pending.get((data[0] << 8) | data[1])
+            qid = (data[0] << 8) | data[1]
+            query = pending.get(qid)
             if query is None:
                 continue  # late, duplicate or stray
             end = 12 + len(query.qname)
             if data[12:end].lower() != query.qname or data[end:end + 4] != query.question[-4:]:
                 continue  # not the question we asked: ignore it, like a stray packet
             try:
-                reply = wire.parse_reply(data, end + 4)
+                reply = parse(data, end + 4)
             except wire.WireError:
                 continue  # garbage on our port is not an answer; the real one or a timeout follows
             except wire.Unusual:
                 reply = None
-            del pending[(data[0] << 8) | data[1]]
-            if reply is not None and reply.truncated:
+            del pending[qid]
+            if reply is None:
+                self.owner.finish(query, data, None)
+            elif reply.flags & wire.FLAG_TC:
                 self.loop.create_task(self.owner.tcp(query, self.server))
-                continue
-            self.owner.finish(query, data, reply)
+            elif not query.finished:
+                query.finished = True
+                records = reply.records
+                query.done(Answer(query.name, query.rdtype, reply.rcode_text,
+                                  tuple(map(Record._make, records)) if records else (), "", reply.ttl))
         self.fill()
 
     def _fail_all(self, reason: str) -> None:

@@ -115,6 +115,11 @@ def build_query(qid: int, question_bytes: bytes) -> bytes:
     return qid.to_bytes(2, "big") + _HEADER_TAIL + question_bytes + _OPT_RR
 
 
+def query_tail(question_bytes: bytes) -> bytes:
+    """Everything of a query after its two-byte ID (``build_query`` is the ID plus this)."""
+    return _HEADER_TAIL + question_bytes + _OPT_RR
+
+
 # -- names -----------------------------------------------------------------------
 
 
