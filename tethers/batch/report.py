@@ -59,42 +59,43 @@ def _scans_view(folder: ResultsFolder) -> str:
     raise InputError(f"{folder.path}: no committed results yet")
 
 
+# ``deps`` holds one row per (domain, dependency) with the domain as a 64-bit hash and no long names,
+# so a million domains (~8 million rows) stay compact; names come from the small ``names`` table.
 _QUERIES = {
     "overview": """
         SELECT count(*) AS domains, count(*) FILTER (WHERE failed) AS failed,
                count(*) FILTER (WHERE len(dependencies) > 0) AS with_dependencies,
-               (SELECT count(DISTINCT provider_id) FROM deps) AS providers,
-               (SELECT count(DISTINCT owner_id) FROM deps) AS owners,
-               (SELECT count(DISTINCT country) FROM deps) AS countries
+               (SELECT count(*) FROM names) AS providers,
+               (SELECT count(DISTINCT owner_id) FROM names) AS owners,
+               (SELECT count(DISTINCT country) FROM names) AS countries
         FROM scans""",
     "providers": """
-        SELECT function, provider_id, any_value(provider) AS provider, any_value(owner) AS owner,
-               any_value(country) AS country, count(DISTINCT domain) AS domains
-        FROM deps GROUP BY function, provider_id
+        SELECT function, provider_id, n.provider, n.owner, n.country, domains
+        FROM (SELECT function, provider_id, count(*) AS domains FROM deps GROUP BY ALL)
+        JOIN names n USING (provider_id)
         ORDER BY domains DESC, function, provider_id LIMIT $top""",
     "owners": """
-        SELECT owner_id, any_value(owner) AS owner, any_value(country) AS country,
-               count(DISTINCT domain) AS domains, count(DISTINCT provider_id) AS providers,
-               list_sort(list_distinct(list(function))) AS functions
-        FROM deps GROUP BY owner_id
+        SELECT owner_id, any_value(n.owner) AS owner, any_value(n.country) AS country,
+               count(DISTINCT d) AS domains, count(DISTINCT provider_id) AS providers,
+               list_sort(list_distinct(list(DISTINCT function))) AS functions
+        FROM deps JOIN names n USING (provider_id)
+        GROUP BY owner_id
         ORDER BY domains DESC, owner_id LIMIT $top""",
     "jurisdictions": """
-        SELECT country, count(DISTINCT domain) AS domains, count(DISTINCT owner_id) AS owners,
-               list_sort(list_distinct(list(function))) AS functions
-        FROM deps GROUP BY country
+        SELECT n.country AS country, count(DISTINCT d) AS domains, count(DISTINCT n.owner_id) AS owners,
+               list_sort(list_distinct(list(DISTINCT function))) AS functions
+        FROM deps JOIN names n USING (provider_id)
+        GROUP BY n.country
         ORDER BY domains DESC, country LIMIT $top""",
     "single_points": """
-        WITH sole AS (
-            SELECT domain, function, any_value(provider_id) AS provider_id, any_value(provider) AS provider,
-                   any_value(owner) AS owner, any_value(country) AS country
-            FROM deps GROUP BY domain, function HAVING count(DISTINCT provider_id) = 1)
-        SELECT provider_id, any_value(provider) AS provider, any_value(owner) AS owner,
-               any_value(country) AS country, count(DISTINCT domain) AS domains,
-               list_sort(list_distinct(list(function))) AS functions
-        FROM sole GROUP BY provider_id
+        WITH sole AS (SELECT d, function, provider_id FROM per WHERE n = 1)
+        SELECT provider_id, n.provider, n.owner, n.country, domains, functions
+        FROM (SELECT provider_id, count(DISTINCT d) AS domains,
+                     list_sort(list_distinct(list(DISTINCT function))) AS functions
+              FROM sole GROUP BY provider_id)
+        JOIN names n USING (provider_id)
         ORDER BY domains DESC, provider_id LIMIT $top""",
     "functions": """
-        WITH per AS (SELECT domain, function, count(DISTINCT provider_id) AS n FROM deps GROUP BY domain, function)
         SELECT function, count(*) AS domains, count(*) FILTER (WHERE n = 1) AS single_provider
         FROM per GROUP BY function ORDER BY domains DESC, function""",
     "failures": """
@@ -117,10 +118,18 @@ def build_report(path: Path, top: int = 20) -> Report:
         con.execute(_scans_view(folder))
         con.execute("""
             CREATE TEMP TABLE deps AS
-            SELECT domain, d.function AS function, d.provider_id AS provider_id, d.provider AS provider,
-                   d.owner AS owner, coalesce(nullif(d.owner_id, ''), d.owner) AS owner_id,
-                   coalesce(nullif(d.country, ''), '??') AS country
-            FROM scans CROSS JOIN UNNEST(dependencies) AS t(d) WHERE NOT failed""")
+            SELECT DISTINCT hash(domain) AS d, x.function AS function, x.provider_id AS provider_id
+            FROM scans CROSS JOIN UNNEST(dependencies) AS t(x) WHERE NOT failed""")
+        con.execute("""
+            CREATE TEMP TABLE names AS
+            SELECT x.provider_id AS provider_id, any_value(x.provider) AS provider, any_value(x.owner) AS owner,
+                   any_value(coalesce(nullif(x.owner_id, ''), x.owner)) AS owner_id,
+                   any_value(coalesce(nullif(x.country, ''), '??')) AS country
+            FROM scans CROSS JOIN UNNEST(dependencies) AS t(x) WHERE NOT failed
+            GROUP BY x.provider_id""")
+        # One row per (domain, function): how many providers serve it (deps is distinct), and one of them.
+        con.execute("CREATE TEMP TABLE per AS SELECT d, function, count(*) AS n, min(provider_id) AS provider_id "
+                    "FROM deps GROUP BY d, function")
         for name, sql in _QUERIES.items():
             cursor = con.execute(sql.replace("$top", str(int(top))))
             columns = [c[0] for c in cursor.description]
