@@ -32,10 +32,10 @@ RETRIES = 2
 CONNECT_TIMEOUT = "10s"  # how long to keep trying to reach the scheduler
 
 
-def scan_partition(items: list[tuple[int, str]], options: BatchOptions) -> list[tuple[int, str, bool, int]]:
-    """Runs on a Dask worker: (position, scan line, failed, lookups) for each domain of the partition."""
+def scan_partition(items: list[tuple[int, str]], options: BatchOptions) -> tuple[list[tuple[int, str, bool, int]], int]:
+    """Runs on a Dask worker: (position, scan line, failed, lookups) for each domain, and the queries sent."""
 
-    async def main() -> list[tuple[int, str, bool, int]]:
+    async def main() -> tuple[list[tuple[int, str, bool, int]], int]:
         scanner = _scanner(replace(options, workers=1))
         out = []
         try:
@@ -44,7 +44,7 @@ def scan_partition(items: list[tuple[int, str]], options: BatchOptions) -> list[
         finally:
             scanner.close()
         out.sort()
-        return out
+        return out, getattr(scanner.resolver, "sent", 0)
 
     return asyncio.run(main())
 
@@ -85,7 +85,7 @@ def run_dask(options: BatchOptions, scheduler: str, *, partition_size: int = 200
             for future in futures:
                 size = sizes.pop(future)
                 try:
-                    rows = future.result()
+                    rows, sent = future.result()
                 except Exception as exc:  # noqa: BLE001 - a partition that failed after its retries
                     failures.append(f"{size} domains: {type(exc).__name__}: {exc}")
                 else:
@@ -97,6 +97,7 @@ def run_dask(options: BatchOptions, scheduler: str, *, partition_size: int = 200
                         tally.queries += queries
                     writer.commit()
                     tally.parts += 1
+                    tally.sent += sent
                     show(tally)
                 for part in islice(pending, 1):
                     nxt = client.submit(scan_partition, part, options, retries=RETRIES, pure=False)
