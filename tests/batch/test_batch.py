@@ -91,12 +91,13 @@ def test_resume_after_a_kill_neither_loses_nor_duplicates(builtin_server, tmp_pa
     assert json.loads((out / "manifest.json").read_text())["runs"] == 2
 
 
-def test_ctrl_c_commits_what_finished_then_resume_completes(builtin_server, tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_commits_what_finished_then_resume_completes(builtin_server, tmp_path, workers):
     host, port = builtin_server.address
     domains = _list(tmp_path / "list.txt", 600)
     out = tmp_path / "out"
     args = ["scan", "-i", str(tmp_path / "list.txt"), "-o", f"{out}/", "--format", "parquet",
-            "--resolver", f"{host}:{port}", "--chunk-size", "25", "--concurrency", "4", "--workers", "1"]
+            "--resolver", f"{host}:{port}", "--chunk-size", "25", "--concurrency", "4", "--workers", workers]
     proc = _cli(*args)
     _wait_for_parts(out, proc, 2)
     proc.send_signal(signal.SIGINT)

@@ -15,6 +15,7 @@ import asyncio
 import multiprocessing
 import os
 import queue as queues
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -260,7 +261,15 @@ def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done:
                 ended.add(worker)
                 raise OperationalError(f"batch worker {worker} failed: {payload}")
         except KeyboardInterrupt:
-            # The workers got the same Ctrl-C: give them a moment to commit what they finished.
+            # Pass the interrupt on (a terminal's Ctrl-C reaches them anyway; `kill -INT` does not),
+            # then give them a moment to commit what they finished.
+            if not tally.interrupted:
+                for k, proc in procs.items():
+                    if k not in ended and proc.pid is not None and proc.is_alive():
+                        try:
+                            os.kill(proc.pid, signal.SIGINT)
+                        except OSError:
+                            pass
             tally.interrupted = True
             deadline = time.monotonic() + 15.0
     for proc in procs.values():
