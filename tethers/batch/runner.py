@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tethers.batch.folder import ResultsFolder, file_digest, part_name
 from tethers.batch.parquet import write_parquet
@@ -137,11 +137,25 @@ def _scanner(options: BatchOptions) -> Scanner:
     return Scanner(resolver, own=options.own)
 
 
-def scan_share(options: BatchOptions, folder: ResultsFolder, run: int, worker: int, done: bytearray,
-               tick: Callable[[dict[str, Any]], None], stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+class Sink(Protocol):
+    """Where a worker's results go: a results folder (``ChunkWriter``) or the parent process."""
+
+    committed: int
+
+    def add(self, position: int, result: ScanResult) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+def scan_share(options: BatchOptions, folder: ResultsFolder | None, run: int, worker: int, done: bytearray,
+               tick: Callable[[dict[str, Any]], None], stop: Callable[[], bool] = lambda: False,
+               sink: Sink | None = None) -> dict[str, Any]:
     """Scan one worker's share and commit it; returns its final counts. Ctrl-C commits, then re-raises."""
     source = Source(options.input, worker=worker, workers=options.workers, done=done)
-    writer = ChunkWriter(folder, options.fmt, run, worker, options.chunk_size, options.chunk_seconds)
+    if sink is None:
+        assert folder is not None
+        sink = ChunkWriter(folder, options.fmt, run, worker, options.chunk_size, options.chunk_seconds)
+    writer = sink
     counts: dict[str, Any] = {"done": 0, "failed": 0, "queries": 0, "sent": 0, "failed_examples": []}
     sent = dict.fromkeys(("done", "failed", "queries", "sent"), 0)
     resolver: Any = None
