@@ -307,3 +307,18 @@ def test_eager_gather_keeps_order_runs_at_once_and_propagates_errors():
 
     with pytest.raises(ValueError, match="x"):
         asyncio.run(failing())
+
+
+def test_unusual_replies_and_types_go_through_dnspython():
+    def script(query_bytes: bytes) -> list[bytes]:
+        query = dns.message.from_wire(query_bytes)
+        response = dns.message.make_response(query)
+        # An HINFO record beside the answer: a type the hand parser leaves to dnspython.
+        response.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "HINFO", '"x86" "linux"'))
+        return [response.to_wire()]
+
+    with ScriptedServer(script) as server:
+        answers = _ask(DnsResolver([server.address], timeout=1, retries=0),
+                       [("example.com", "A"), ("example.com", "HINFO")])
+    for answer in answers:
+        assert answer.ok and _records(answer) == [("example.com", "HINFO", '"x86" "linux"')]

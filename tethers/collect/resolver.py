@@ -177,6 +177,7 @@ class CachingResolver:
         self._young: dict[tuple[str, str], Entry] = {}
         self._old: dict[tuple[str, str], Entry] = {}
         self._submit = getattr(inner, "submit", None)
+        self._tasks: set[asyncio.Task[Answer]] = set()
 
     @property
     def description(self) -> str:
@@ -250,6 +251,8 @@ class CachingResolver:
             self._submit(key[0], key[1], flight)
             return
         task = asyncio.get_running_loop().create_task(self.inner.query(key[0], key[1]))
+        self._tasks.add(task)  # asyncio keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda t: flight(_outcome(t)))
 
     def _land(self, flight: _Flight, outcome: Answer | BaseException) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from random import getrandbits
 from time import monotonic
 
@@ -168,7 +169,7 @@ class _Channel:
             if reply is None:
                 self.owner.finish(query, data, None)
             elif reply.flags & wire.FLAG_TC:
-                self.loop.create_task(self.owner.tcp(query, self.server))
+                self.owner.spawn(self.owner.tcp(query, self.server))
             elif not query.finished:
                 query.finished = True
                 records = reply.records
@@ -225,13 +226,23 @@ class DnsResolver:
         self._tokens = 0.0
         self._stamp = 0.0
         self._refill: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()  # asyncio keeps only weak references to tasks
 
     @classmethod
     def system(cls, **kwargs: float | int) -> DnsResolver:
         servers = system_servers()
         return cls([(s, 53) for s in servers], description=f"system ({', '.join(servers)})", **kwargs)  # type: ignore[arg-type]
 
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """A task kept alive until it ends (TCP retries, dnspython lookups)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         for handle in (self._sweep, self._refill):
             if handle is not None:
                 handle.cancel()
@@ -274,8 +285,8 @@ class DnsResolver:
         channels = self._channels if loop is not None and not loop.is_closed() else self._open()
         qtype = wire.TYPE_CODES.get(rdtype)
         if qtype is None:
-            task = asyncio.get_running_loop().create_task(self._dnspython_query(name, rdtype))
-            task.add_done_callback(lambda t: done(t.result()))
+            task = self.spawn(self._dnspython_query(name, rdtype))
+            task.add_done_callback(lambda t: None if t.cancelled() else done(t.result()))
             return
         try:
             question = wire.question(name, qtype)
