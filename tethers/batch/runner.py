@@ -238,9 +238,7 @@ def _run_locked(options: BatchOptions, on_tick: Callable[[Tally], None] | None) 
 def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done: bytearray, tally: Tally,
                    absorb: Callable[[dict[str, Any]], None],
                    finish: Callable[[dict[str, Any], int], None]) -> Tally:
-    methods = multiprocessing.get_all_start_methods()
-    # fork shares the loaded knowledge base and IP tables with the workers instead of loading them again.
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    ctx = worker_context()
     messages = ctx.Queue()
     procs = {k: ctx.Process(target=_worker_main, args=(options, folder.path, run, k, done, messages, os.getpid()),
                             daemon=True, name=f"tethers-batch-{k}")
@@ -291,6 +289,22 @@ def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done:
         if proc.is_alive():
             proc.terminate()
     return tally
+
+
+def worker_context() -> Any:
+    """How to start worker processes: fork where there is one, with the data loaded first.
+
+    Forked workers share the knowledge base and the IP tables the parent loaded
+    (copy-on-write) instead of each spending a second or two loading their own.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    from tethers.engine import default_locator
+    from tethers.kb import default_kb
+
+    default_kb()
+    default_locator().locate("192.0.2.1")  # the tables load on first use
+    return multiprocessing.get_context("fork")
 
 
 def _drain(messages: Any, absorb: Callable[[dict[str, Any]], None],

@@ -10,7 +10,6 @@ results folder is for.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue as queues
 import signal
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from tethers.batch.runner import BatchOptions, scan_share
+from tethers.batch.runner import BatchOptions, scan_share, worker_context
 from tethers.errors import OperationalError
 from tethers.model import ScanResult
 from tethers.render import render_jsonl_line
@@ -73,8 +72,7 @@ def stream_lines(options: BatchOptions, on_items: Callable[[list[tuple[str, bool
     Returns worker 0's count of invalid lines and the first few of them. Ctrl-C
     stops the workers after they hand over what they finished, then re-raises.
     """
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    ctx = worker_context()
     messages = ctx.Queue(maxsize=256)
     options = replace(options, fmt="jsonl")
     procs = {k: ctx.Process(target=_worker, args=(options, k, messages, os.getpid()), daemon=True,
