@@ -182,8 +182,10 @@ def test_in_flight_queries_are_bounded_per_server_and_the_rate_is_capped(silent)
         return counts
 
     assert asyncio.run(run(DnsResolver([silent.address], concurrency=3))) == (3, 7)
-    # 40 queries/s allows a burst of two (one sweep period's worth); the rest wait for tokens.
-    assert asyncio.run(run(DnsResolver([silent.address], concurrency=100, qps=40))) == (2, 8)
+    # 4 queries/s allows a burst of one; the rest wait for tokens (the next comes 250 ms later).
+    assert asyncio.run(run(DnsResolver([silent.address], concurrency=100, qps=4))) == (1, 9)
+    # 400 queries/s allows a burst of twenty (one sweep period's worth).
+    assert asyncio.run(run(DnsResolver([silent.address], concurrency=100, qps=400)))[0] >= 10
 
 
 def test_names_that_need_escaping_still_go_out(silent):
