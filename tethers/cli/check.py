@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tethers.analyse.policy import evaluate
-from tethers.cli.common import open_output, stderr_console, stdout_console
+from tethers.cli.common import report_output, stdout_console
 from tethers.cli.target import add_target_arguments, load_target
 from tethers.config.policy import load_policy
 from tethers.errors import InputError
@@ -55,20 +55,14 @@ def run(args: argparse.Namespace) -> int:
     if args.junit and args.junit == args.output:
         raise InputError("--junit and -o name the same file")
     report = evaluate(load_target(args), policy)
-    out = open_output(args.output)
-    try:
+    with report_output(args.output, args.format, "check report") as out:
         if args.format == "terminal":
             render_check_terminal(report, stdout_console(out))
         else:
             out.write(render_check_json(report) if args.format == "json" else render_check_markdown(report))
-    finally:
-        if args.output and args.output != "-":
-            out.close()
     if args.junit:
         try:
             Path(args.junit).write_text(render_junit(report), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{args.junit}: cannot write: {exc.strerror}") from None
-    if args.output and args.output != "-":
-        stderr_console().print(f"tethers: wrote {args.format} check report to {args.output}", markup=False)
     return 1 if report.failed else 0

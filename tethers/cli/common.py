@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -81,6 +82,20 @@ def domains_from(args_domains: list[str], input_path: str | None, warn: Console)
                 yield name
         if skipped > 5:
             warn.print(f"tethers: skipped {skipped} invalid lines in {input_path} in all", markup=False)
+
+
+@contextmanager
+def report_output(path: str | None, fmt: str, what: str = "report") -> Iterator[TextIO]:
+    """The stream a report goes to (stdout or ``path``); closes the file and says where it went."""
+    out = open_output(path)
+    to_file = out is not sys.stdout
+    try:
+        yield out
+    finally:
+        if to_file:
+            out.close()
+    if to_file:
+        stderr_console().print(f"tethers: wrote {fmt} {what} to {path}", markup=False)
 
 
 def open_output(path: str | None) -> TextIO:

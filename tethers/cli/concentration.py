@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tethers.analyse.concentration import concentration, portfolio
-from tethers.cli.common import open_output, read_domain_lines, stderr_console, stdout_console
+from tethers.cli.common import read_domain_lines, report_output, stderr_console, stdout_console
 from tethers.cli.target import TARGET_HELP, load_target
 from tethers.errors import InputError, UserError
 from tethers.model import DependencyMap
@@ -96,8 +95,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.input}: no target could be loaded", hint="scan the domains first: tethers scan -i LIST")
     concs = [concentration(m) for m in maps]
     port = portfolio(maps) if len(maps) > 1 else None
-    out = open_output(args.output)
-    try:
+    with report_output(args.output, args.format) as out:
         if args.format == "terminal":
             render_concentration_terminal(concs, port, stdout_console(out), top=args.top)
         elif args.format == "json":
@@ -106,9 +104,4 @@ def run(args: argparse.Namespace) -> int:
             out.write(render_concentration_markdown(concs, port, top=args.top))
         else:
             out.write(render_concentration_html(concs, port))
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.output and args.output != "-":
-        stderr_console().print(f"tethers: wrote {args.format} report to {args.output}", markup=False)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tethers.analyse.exposure import exposure
-from tethers.cli.common import open_output, stderr_console, stdout_console
+from tethers.cli.common import report_output, stdout_console
 from tethers.cli.target import add_target_arguments, load_target
 from tethers.config.jurisdictions import default_jurisdictions
 
@@ -45,15 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     jurisdictions = default_jurisdictions()
     report = exposure(load_target(args), jurisdictions)
-    out = open_output(args.output)
-    try:
+    with report_output(args.output, args.format, "exposure report") as out:
         if args.format == "terminal":
             render_exposure_terminal(report, stdout_console(out))
         else:
             out.write(render_exposure_json(report) if args.format == "json" else render_exposure_markdown(report))
-    finally:
-        if args.output and args.output != "-":
-            out.close()
-    if args.output and args.output != "-":
-        stderr_console().print(f"tethers: wrote {args.format} exposure report to {args.output}", markup=False)
     return 0

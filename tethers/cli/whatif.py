@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from rich.table import Table
 from rich.text import Text
 
 from tethers.analyse.whatif import Cut, minimal_cut_sets, scenario_cut, simulate
-from tethers.cli.common import open_output, stderr_console, stdout_console
+from tethers.cli.common import report_output, stdout_console
 from tethers.cli.target import add_target_arguments, load_target
 from tethers.config.scenario import builtin_dir, builtin_names, find_scenario, id_problem, load_scenario, normalise_id
 from tethers.errors import InputError
@@ -111,16 +110,10 @@ def run(args: argparse.Namespace) -> int:
     dmap = load_target(args)
     result = simulate(dmap, cut)
     cuts = minimal_cut_sets(dmap, max_size=args.max_set)
-    out = open_output(args.output)
-    try:
+    with report_output(args.output, args.format) as out:
         if args.format == "terminal":
             render_whatif_terminal(result, cuts, stdout_console(out))
         else:
             render = {"json": render_whatif_json, "md": render_whatif_markdown, "html": render_whatif_html}[args.format]
             out.write(render(result, cuts))
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.output and args.output != "-":
-        stderr_console().print(f"tethers: wrote {args.format} report to {args.output}", markup=False)
     return 0
