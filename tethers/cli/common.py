@@ -11,7 +11,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from tethers.errors import InputError, OperationalError
+from tethers.errors import InputError
 from tethers.util.names import parse_domain
 
 FORMATS = ("terminal", "json", "jsonl", "md", "html")
@@ -108,14 +108,10 @@ def open_output(path: str | None) -> TextIO:
 
 
 def open_store(db: str | None):  # type: ignore[no-untyped-def]
+    """The history store at ``--db`` or the default path; the store creates its folder itself."""
     from tethers.store import HistoryStore, default_path
 
-    path = Path(db) if db else default_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OperationalError(f"{path.parent}: cannot create the history folder: {exc.strerror}") from None
-    return HistoryStore(path)
+    return HistoryStore(Path(db) if db else default_path())
 
 
 def is_tty(stream: TextIO) -> bool:
