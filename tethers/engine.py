@@ -274,10 +274,6 @@ def zone_scanner(paths: list[Path], **kwargs: object) -> tuple[Scanner, list[str
     return scanner, [z.origin for z in zones]
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
-
-
 def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own: Iterable[str] = ()) -> ScanResult:
     """Scan one domain live (library API). ``resolver`` is ``HOST[:PORT]``; default the system's."""
     from tethers.util.names import parse_domain
@@ -291,7 +287,7 @@ def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own:
         finally:
             scanner.close()
 
-    return _run(one())
+    return asyncio.run(one())
 
 
 def scan_zone_files(paths: Iterable[str | Path], own: Iterable[str] = ()) -> list[ScanResult]:
@@ -301,4 +297,4 @@ def scan_zone_files(paths: Iterable[str | Path], own: Iterable[str] = ()) -> lis
         scanner, apexes = zone_scanner([Path(p) for p in paths], own=tuple(own))
         return [await scanner.scan(apex) for apex in apexes]
 
-    return _run(run())
+    return asyncio.run(run())

@@ -45,3 +45,10 @@ def test_garbage_json_is_an_input_error(tmp_path):
     bad.write_text('{"scans": [{"domain": 1}]}')
     with pytest.raises(InputError, match="not tethers scan results"):
         load_target(args(bad, tmp_path / "h.sqlite3"))
+
+
+def test_an_inventory_of_declarations_only_needs_no_zone_files(tmp_path):
+    inv = tmp_path / "tethers.toml"
+    inv.write_text('organisation = "x"\n[[dependency]]\nfunction = "support"\nprovider = "zendesk"\n')
+    dmap = load_target(args(inv, tmp_path / "h.sqlite3"))
+    assert providers(dmap) == {("support", "zendesk")}

@@ -19,7 +19,7 @@ from pathlib import Path
 from tethers.analyse.merge import merge
 from tethers.cli.common import open_store
 from tethers.config.inventory import load_inventory
-from tethers.engine import Scanner, make_resolver, zone_scanner
+from tethers.engine import Scanner, make_resolver, scan_zone_files
 from tethers.errors import InputError
 from tethers.kb import default_kb
 from tethers.model import DependencyMap, Inventory, ScanResult
@@ -81,12 +81,9 @@ def _from_history(domains: list[str], args: argparse.Namespace) -> list[ScanResu
     return out
 
 
-def _zones(paths: list[Path]) -> list[ScanResult]:
-    async def run() -> list[ScanResult]:
-        scanner, apexes = zone_scanner(paths)
-        return [await scanner.scan(a) for a in apexes]
-
-    return asyncio.run(run())
+def _inventory_zones(inventory: Inventory) -> list[ScanResult]:
+    # An inventory may declare dependencies only, with no zone files to scan.
+    return scan_zone_files(inventory.zone_files) if inventory.zone_files else []
 
 
 def load_target(args: argparse.Namespace) -> DependencyMap:
@@ -97,9 +94,9 @@ def load_target(args: argparse.Namespace) -> DependencyMap:
     scans: list[ScanResult] = []
     if path.suffix == ".toml":
         inventory = load_inventory(path, kb)
-        scans = _zones([Path(z) for z in inventory.zone_files]) + _from_history(list(inventory.domains), args)
+        scans = _inventory_zones(inventory) + _from_history(list(inventory.domains), args)
     elif path.suffix in (".zone", ".db") or (path.is_file() and path.suffix not in (".json", ".jsonl")):
-        scans = _zones([path])
+        scans = scan_zone_files([path])
     elif path.suffix in (".json", ".jsonl"):
         if not path.is_file():
             raise InputError(f"{path}: no such file")
@@ -110,7 +107,7 @@ def load_target(args: argparse.Namespace) -> DependencyMap:
         if inventory is not None:
             raise InputError("TARGET is already an inventory; --inventory adds a second one")
         inventory = load_inventory(args.inventory, kb)
-        scans += _zones([Path(z) for z in inventory.zone_files])
+        scans += _inventory_zones(inventory)
         scans += _from_history([d for d in inventory.domains if d not in {s.domain for s in scans}], args)
     if not scans and (inventory is None or not inventory.dependencies):
         raise InputError(f"{target}: nothing to analyse")
