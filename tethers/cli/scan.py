@@ -261,14 +261,17 @@ class Tally:
 class _Saver:
     """Keeps scans in the history from a thread of its own.
 
-    One save waits for SQLite's commit (milliseconds); done inline it stalled
-    the scanner (measured: 295 domains/s without history, 171 with). The queue
-    is bounded, so a slow disk slows the scan down instead of filling memory; a
-    failure is raised in the scanning thread at the next save or at the end.
+    A commit waits for the disk (milliseconds); one per scan stalled the
+    scanner (measured: 386 domains/s without history, 214 with). So the thread
+    takes whatever is queued, up to ``batch`` scans, and keeps it with one
+    ``save_many``: one transaction, one commit. The queue is bounded, so a
+    slow disk slows the scan down instead of filling memory; a failure is
+    raised in the scanning thread at the next save or at the end.
     """
 
-    def __init__(self, store, limit: int = 1000) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store, limit: int = 1000, batch: int = 500) -> None:  # type: ignore[no-untyped-def]
         self.store = store
+        self.batch = batch
         self.queue: queue.Queue[ScanResult | None] = queue.Queue(maxsize=limit)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="tethers-history", daemon=True)
@@ -280,10 +283,24 @@ class _Saver:
         self.queue.put(result)
 
     def _run(self) -> None:
-        while (result := self.queue.get()) is not None:
-            if self.error is None:
+        done = False
+        while not done:
+            pending: list[ScanResult] = []
+            item = self.queue.get()
+            while item is not None:
+                pending.append(item)
+                if len(pending) >= self.batch:
+                    break
                 try:
-                    self.store.save(result)
+                    item = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+            done = item is None  # close() was called: nothing follows
+            # After a failure keep draining, so the scanning thread never blocks
+            # on a full queue before it sees the error.
+            if pending and self.error is None:
+                try:
+                    self.store.save_many(pending)
                 except BaseException as exc:  # noqa: BLE001 - handed to the scanning thread
                     self.error = exc
 

@@ -1,4 +1,4 @@
-"""Scan history in one SQLite file: append-only, one transaction per scan.
+"""Scan history in one SQLite file: append-only, one transaction per save call.
 
 Each row holds the whole scan as ``tethers/scan@1`` JSON (through
 ``tethers.model.codec``) plus the few columns that listing and ordering need.
@@ -10,8 +10,10 @@ Robustness choices:
 
 * WAL journal and a busy timeout, so a reader never blocks a writer and two
   writers queue instead of failing at once.
-* Every write is ``BEGIN IMMEDIATE`` ... ``COMMIT`` around a single INSERT: a
-  crash loses at most the scan being saved.
+* Every write is ``BEGIN IMMEDIATE`` ... ``COMMIT`` around the INSERTs of one
+  ``save`` or ``save_many`` call: a crash loses at most the scans of that call,
+  never part of them and never anything committed before. A batch shares one
+  commit (one fsync), which is what makes keeping a large scan run cheap.
 * Triggers refuse UPDATE and DELETE on scans: history is never rewritten.
 * A file that is not SQLite, or a SQLite file that is not ours (some other
   program's database given to ``--db``), is refused before anything is written
@@ -26,7 +28,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -106,6 +108,21 @@ _MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
+def _row(scan: ScanResult) -> tuple[str, str, str, str, int, int, int, str]:
+    """The column values of one scan, body included."""
+    body = json.dumps(scan_to_dict(scan), ensure_ascii=True, separators=(",", ":"))
+    return (
+        normalise(scan.domain),
+        scan.started,
+        _utc_key(scan.started),
+        scan.mode.value,
+        len(scan.dependencies),
+        len(scan.unattributed),
+        len(scan.errors),
+        body,
+    )
+
+
 def _utc_key(started: str) -> str:
     """A lexically sortable UTC timestamp; the raw text if it is not ISO 8601."""
     try:
@@ -137,29 +154,32 @@ class HistoryStore:
 
     def save(self, scan: ScanResult) -> int:
         """Append a scan and return its id."""
+        return self.save_many((scan,))[0]
+
+    def save_many(self, scans: Iterable[ScanResult]) -> list[int]:
+        """Append scans in one transaction and return their ids, in the order given.
+
+        All or nothing: if any scan cannot be encoded, or the write fails,
+        none of them is stored.
+        """
         # Serialise before taking the write lock: a scan that cannot be
-        # encoded fails here and leaves the file untouched.
-        body = json.dumps(scan_to_dict(scan), ensure_ascii=True, separators=(",", ":"))
-        row = (
-            normalise(scan.domain),
-            scan.started,
-            _utc_key(scan.started),
-            scan.mode.value,
-            len(scan.dependencies),
-            len(scan.unattributed),
-            len(scan.errors),
-            body,
-        )
+        # encoded fails here and leaves the file untouched, and the lock is
+        # held only for the INSERTs.
+        rows = [_row(scan) for scan in scans]
+        if not rows:
+            return []
         self._prepare()
+        ids: list[int] = []
         with self._connect() as conn, _transaction(conn):
-            cur = conn.execute(
-                "INSERT INTO scans (domain, started, started_utc, mode, dependencies,"
-                " unattributed, errors, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            scan_id = cur.lastrowid
-        assert scan_id is not None  # an INSERT into a rowid table always sets it
-        return scan_id
+            for row in rows:
+                cur = conn.execute(
+                    "INSERT INTO scans (domain, started, started_utc, mode, dependencies,"
+                    " unattributed, errors, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
+                ids.append(cur.lastrowid)
+        return ids
 
     def list_scans(self, domain: str | None = None, limit: int | None = 50) -> list[ScanSummary]:
         """Summaries, newest first; all domains unless ``domain`` is given."""
