@@ -191,6 +191,71 @@ def test_a_scan_that_cannot_be_encoded_writes_nothing(tmp_path):
     assert len(store.list_scans()) == 1
 
 
+def row_count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_save_many_round_trips_with_ids_in_order(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    before = store.save(rich_scan("first.example"))
+    scans = [rich_scan(f"d{i}.example", f"2024-03-01T10:00:{i:02d}+00:00", txt=f"v=spf1 ip4:192.0.2.{i} -all") for i in range(7)]
+    ids = store.save_many(scans)
+    # One transaction: the ids follow each other, after everything saved before.
+    assert ids == list(range(before + 1, before + 8))
+    for scan_id, scan in zip(ids, scans, strict=True):
+        assert_same(store.get(scan_id), scan)
+    assert len(store.list_scans(limit=None)) == 8
+    assert store.save(rich_scan("after.example")) == ids[-1] + 1
+
+
+def test_save_many_of_nothing_writes_nothing(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    assert store.save_many([]) == []
+    assert store.save_many(iter(())) == []
+    assert row_count(path) == 0
+
+
+def test_save_many_takes_any_iterable(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    ids = store.save_many(rich_scan(f"g{i}.example") for i in range(3))
+    assert [store.get(i).domain for i in ids] == ["g0.example", "g1.example", "g2.example"]
+
+
+def test_one_unencodable_scan_in_a_batch_writes_nothing(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.save_many([rich_scan("kept.example")])
+    bad = ScanResult("example.com", Mode.LIVE, "2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z", "x", meta={"k": object()})  # type: ignore[dict-item]
+    before = row_count(path)
+    # The bad scan is last: the good ones ahead of it must not be written either.
+    with pytest.raises(TypeError):
+        store.save_many([rich_scan("a.example"), rich_scan("b.example"), bad])
+    assert row_count(path) == before == 1
+    assert [d.domain for d in store.domains()] == ["kept.example"]
+
+
+def test_a_batch_refused_by_the_database_writes_nothing(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.save(rich_scan("kept.example"))
+    # The database itself refuses the third scan (a trigger), after two it accepted.
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TRIGGER refuse_c BEFORE INSERT ON scans WHEN NEW.domain = 'c.example'"
+                 " BEGIN SELECT RAISE(ABORT, 'refused for the test'); END")
+    conn.commit()
+    conn.close()
+    with pytest.raises(OperationalError, match="refused for the test"):
+        store.save_many([rich_scan("a.example"), rich_scan("b.example"), rich_scan("c.example")])
+    assert row_count(path) == 1
+    # The store is still usable afterwards.
+    assert len(store.save_many([rich_scan("a.example"), rich_scan("b.example")])) == 2
+
+
 # -- hostile content ------------------------------------------------------------
 
 HOSTILE = [
@@ -320,6 +385,71 @@ def test_a_writer_killed_mid_run_loses_nothing_it_reported(tmp_path):
         assert store.get(scan_id).domain == "victim.example"
     # Later saves still work and never reuse an id.
     assert store.save(rich_scan()) > max(saved)
+
+
+BATCH_WRITER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+from test_history import rich_scan
+from tethers.store import HistoryStore
+store = HistoryStore(Path(sys.argv[1]))
+domain, batches, size = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+for b in range(batches):
+    scans = [rich_scan(domain, f"2024-01-01T{{b % 24:02d}}:{{i // 60:02d}}:{{i % 60:02d}}+00:00") for i in range(size)]
+    print(*store.save_many(scans), flush=True)
+"""
+
+
+def batch_writer_command(path: Path, domain: str, batches: int, size: int) -> list[str]:
+    code = BATCH_WRITER.format(root=str(ROOT), tests=str(Path(__file__).parent))
+    return [sys.executable, "-c", code, str(path), domain, str(batches), str(size)]
+
+
+def test_two_processes_save_batches_to_the_same_file(tmp_path):
+    path = tmp_path / "new" / "h.sqlite3"  # both race to create the schema, then to write
+    procs = [
+        subprocess.Popen(batch_writer_command(path, d, 5, 40), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for d in ("a.example", "b.example")
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    batches = [[int(x) for x in line.split()] for out, _ in outputs for line in out.splitlines()]
+    assert len(batches) == 10 and all(len(b) == 40 for b in batches)
+    # Each batch is one transaction: its ids are consecutive, never interleaved with the other writer's.
+    for ids in batches:
+        assert ids == list(range(ids[0], ids[0] + 40))
+    assert len({i for ids in batches for i in ids}) == 400
+    store = HistoryStore(path)
+    assert {d.domain: d.scans for d in store.domains()} == {"a.example": 200, "b.example": 200}
+    (a_out, _), (b_out, _) = outputs
+    assert store.get(int(a_out.split()[0])).domain == "a.example"
+    assert store.get(int(b_out.split()[-1])).domain == "b.example"
+
+
+def test_a_writer_killed_mid_batch_leaves_whole_batches_only(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    HistoryStore(path).save(rich_scan("before.example"))
+    size = 150
+    proc = subprocess.Popen(batch_writer_command(path, "victim.example", 1000, size), stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    saved = [int(x) for _ in range(2) for x in proc.stdout.readline().split()]
+    os.kill(proc.pid, signal.SIGKILL)  # most likely inside the third batch
+    proc.wait(timeout=30)
+    proc.stdout.close()
+
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    store = HistoryStore(path)
+    victims = store.list_scans("victim.example", limit=None)
+    assert len(victims) % size == 0 and len(victims) >= 2 * size
+    assert {s.id for s in victims} >= set(saved)
+    assert store.list_scans("before.example")[0].domain == "before.example"
 
 
 def test_a_lock_held_beyond_the_timeout_is_an_operational_error(tmp_path):
