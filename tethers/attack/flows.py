@@ -28,6 +28,13 @@ _VPC_FIELDS = {"srcaddr": "src", "pkt-srcaddr": "pkt_src", "dstaddr": "dst", "pk
                "bytes": "bytes", "start": "time", "tcp-flags": "flags"}
 
 
+def _csv_row(line: str) -> list[str]:
+    """One line's CSV fields; a quote never continues onto the next line (a flow record is one line)."""
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader((line,)), [])
+
+
 @dataclass(frozen=True)
 class FlowFormat:
     """A flow layout: which column holds which field, and how lines split."""
@@ -42,8 +49,8 @@ class FlowFormat:
         rows: list[list[str]] = []
         rejected: list[str] = []
         lines = text.splitlines()
-        split = csv.reader(lines) if self.csv else (line.split() for line in lines)
-        for line, row in zip(lines, split, strict=True):
+        for line in lines:
+            row = _csv_row(line) if self.csv else line.split()
             if self.header and line.strip() == self.header:
                 continue
             if len(row) == self.width:
