@@ -93,3 +93,31 @@ def test_library_api_scans_live(knot_server):
     host, port = knot_server.address
     result = tethers.scan("example.com", resolver=f"{host}:{port}", timeout=1.0)
     assert ("email-inbound", "google-workspace") in {(d.function.value, d.provider.id) for d in result.dependencies}
+
+
+@pytest.mark.parametrize("server_fixture", ["knot_server", "builtin_server"])
+def test_servers_answer_empty_non_terminals_so_the_rfc8020_cut_is_safe(capsys, request, server_fixture):
+    server = request.getfixturevalue(server_fixture)
+    code, doc, err = scan_json(capsys, server, "example.com", "example.org")
+    assert code == 0, err
+    by_domain = {s["domain"]: s for s in doc["scans"]}
+    # example.com holds DKIM keys, so _domainkey is an empty non-terminal: NOERROR, and its selectors are asked.
+    assert "_domainkey" not in by_domain["example.com"]["meta"].get("absent", "")
+    assert ("email-sending", "sendgrid") in pairs(by_domain["example.com"])
+    # example.org holds nothing below its apex: NXDOMAIN, so the 26 selectors and 6 SRV names are skipped.
+    assert by_domain["example.org"]["meta"]["absent"].split() == ["_domainkey.example.org", "_tcp.example.org",
+                                                                   "_tls.example.org"]
+    _, every, _ = scan_json(capsys, server, "example.org", extra=("--ask-all",))
+    assert "absent" not in every["scans"][0]["meta"]
+    assert every["scans"][0]["queries"] == by_domain["example.org"]["queries"] - 3 + 26 + 6
+
+
+def test_quick_depth_asks_a_fraction_of_the_names(capsys, knot_server):
+    code, doc, err = scan_json(capsys, knot_server, "example.com", extra=("--depth", "quick"))
+    assert code == 0, err
+    scan = doc["scans"][0]
+    _, full, _ = scan_json(capsys, knot_server, "example.com")
+    assert scan["meta"]["depth"] == "quick" and full["scans"][0]["meta"]["depth"] == "full"
+    assert scan["queries"] < full["scans"][0]["queries"] / 3  # SPF includes and host addresses stay
+    assert {("email-inbound", "google-workspace"), ("dns", "cloudflare"), ("cdn", "aws-cloudfront")} <= pairs(scan)
+    assert ("support", "zendesk") not in pairs(scan)  # help.example.com is not asked at this depth

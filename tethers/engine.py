@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from tethers.attribute import Attributor
 from tethers.attribute.attribute import Locator
-from tethers.collect.dns import DnsCollector
+from tethers.collect.dns import FULL, DnsCollector, QueryPlan
 from tethers.collect.resolver import Answer, CachingResolver, Resolver, parse_server, prefetch
 from tethers.collect.transport import DnsResolver
 from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
@@ -70,6 +70,7 @@ class Scanner:
     locator: Locator = field(default_factory=default_locator)
     own: tuple[str, ...] = ()
     zone_names: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
+    plan: QueryPlan = FULL  # which names beyond the apex a live scan asks about
 
     def __post_init__(self) -> None:
         self.cache = CachingResolver(self.resolver)
@@ -80,7 +81,7 @@ class Scanner:
         t0 = time.perf_counter()
         counter = CountingResolver(self.cache)
         try:
-            collected = await DnsCollector(counter).collect(domain, self.zone_names.get(domain))
+            collected = await DnsCollector(counter, plan=self.plan).collect(domain, self.zone_names.get(domain))
             attribution = self.attributor.attribute(domain, collected.evidence, self.own)
         except Exception as exc:  # noqa: BLE001 - recorded, see module docstring
             return ScanResult(
@@ -90,6 +91,10 @@ class Scanner:
             )
         meta = {"elapsed_s": f"{time.perf_counter() - t0:.3f}"}
         meta.update({f"silenced_{k}": str(v) for k, v in collected.silenced.items()})
+        if self.mode is Mode.LIVE:
+            meta["depth"] = self.plan.name
+        if collected.absent:  # RFC 8020: the names under these were not asked
+            meta["absent"] = " ".join(collected.absent)
         return ScanResult(
             domain=domain,
             mode=self.mode,
@@ -98,7 +103,8 @@ class Scanner:
             resolver=self.resolver.description,
             dependencies=attribution.dependencies,
             unattributed=attribution.unattributed,
-            errors=tuple(collected.errors),
+            # In a stable order: lookups land in whatever order the network gives.
+            errors=tuple(sorted(collected.errors, key=lambda e: (e.name, e.rdtype, e.reason, e.detail))),
             evidence_count=len(collected.evidence),
             queries=counter.count,
             apex=dict(collected.apex),

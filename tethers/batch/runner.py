@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from tethers.batch.folder import ResultsFolder, file_digest, part_name
 from tethers.batch.parquet import write_parquet
 from tethers.batch.source import Source, count_entries
+from tethers.collect.dns import plan_named
 from tethers.engine import Scanner, make_resolver
 from tethers.errors import InputError, OperationalError
 from tethers.model import ScanResult
@@ -49,6 +50,8 @@ class BatchOptions:
     own: tuple[str, ...] = ()
     chunk_size: int = 1000
     chunk_seconds: float = 10.0
+    depth: str = "full"  # a query plan of tethers.collect.dns.PLANS
+    ask_all: bool = False  # no RFC 8020 cut
 
 
 @dataclass
@@ -134,7 +137,7 @@ def _scanner(options: BatchOptions) -> Scanner:
     n = options.workers
     resolver = make_resolver(list(options.servers) or None, timeout=options.timeout, retries=options.retries,
                              concurrency=max(1, options.max_queries // n), qps=options.qps / n)
-    return Scanner(resolver, own=options.own)
+    return Scanner(resolver, own=options.own, plan=plan_named(options.depth, cut=not options.ask_all))
 
 
 class Sink(Protocol):

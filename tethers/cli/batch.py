@@ -45,7 +45,8 @@ def options_from(args: argparse.Namespace) -> BatchOptions:
         input=path, out_dir=Path(args.output), fmt=fmt, resume=args.resume,
         servers=tuple(args.resolver or ()), timeout=args.timeout, retries=args.retries,
         concurrency=args.concurrency, max_queries=args.max_queries, qps=args.qps, workers=workers,
-        own=tuple(parse_domain(d) for d in args.own), chunk_size=args.chunk_size,
+        own=tuple(parse_domain(d) for d in args.own), chunk_size=args.chunk_size, depth=args.depth,
+        ask_all=args.ask_all,
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tethers.collect.eager import gather
 from tethers.collect.resolver import Answer, Record, Resolver, prefetch
 from tethers.collect.spf import expand_spf, is_spf
+from tethers.errors import InputError
 from tethers.model.evidence import (
     DNS_A,
     DNS_AAAA,
@@ -80,14 +81,79 @@ def txt_string(record: Record) -> str:
     return b"".join(record.rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
 
 
+# RFC 8020: an NXDOMAIN for a name means nothing exists below it. A scan asks
+# for these parents first and skips the names under one that does not exist
+# (most domains publish no DKIM key under a selector we know, and no SRV).
+DKIM_PARENT = "_domainkey"
+
+
+def _srv_parent(srv_name: str) -> str:
+    return srv_name.rsplit(".", 1)[-1]  # "_sip._tls" → "_tls"
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """Which names a live scan asks about beyond the apex and the mail policy records.
+
+    ``cut``: ask ``_domainkey`` and ``_tcp``/``_tls`` first and skip the names
+    under one that answers NXDOMAIN (RFC 8020). Off, every name is asked, for
+    servers that wrongly answer NXDOMAIN for names with children.
+    """
+
+    name: str
+    service_names: tuple[str, ...]
+    dkim_selectors: tuple[str, ...]
+    srv_names: tuple[str, ...]
+    cut: bool = True
+
+    def first_queries(self, domain: str) -> list[tuple[str, str]]:
+        """The lookups that follow the apex, none depending on another's answer (one batch)."""
+        if self.cut:
+            parents = [f"{DKIM_PARENT}.{domain}"] if self.dkim_selectors else []
+            parents += [f"{p}.{domain}" for p in dict.fromkeys(_srv_parent(s) for s in self.srv_names)]
+            under: list[tuple[str, str]] = [(p, "TXT") for p in parents]
+        else:
+            under = [*((f"{s}.{DKIM_PARENT}.{domain}", "TXT") for s in self.dkim_selectors),
+                     *((f"{s}.{domain}", "SRV") for s in self.srv_names)]
+        return [
+            *((f"{prefix}.{domain}", "TXT") for prefix, _ in POLICY_NAMES),
+            *under,
+            *((f"{n}.{domain}", "A") for n in self.service_names),
+        ]
+
+    def static_queries(self, domain: str) -> list[tuple[str, str]]:
+        """Every lookup of this plan a tool that cannot skip would make (benchmarks compare with it)."""
+        return [
+            *((domain, t) for t in APEX_TYPES),
+            *((f"{prefix}.{domain}", "TXT") for prefix, _ in POLICY_NAMES),
+            *((f"{s}.{DKIM_PARENT}.{domain}", "TXT") for s in self.dkim_selectors),
+            *((f"{s}.{domain}", "SRV") for s in self.srv_names),
+            *((f"{n}.{domain}", "A") for n in self.service_names),
+        ]
+
+
+# The default: every name above. "quick" is for internet-scale surveys: the apex, mail policy,
+# www, and one DKIM selector for each of the four providers that hand out most keys (Google,
+# Microsoft, Mailchimp, SendGrid), about 13 lookups for a domain without DKIM keys.
+PLANS = {
+    "full": QueryPlan("full", SERVICE_NAMES, DKIM_SELECTORS, SRV_NAMES),
+    "quick": QueryPlan("quick", ("www",), ("google", "selector1", "k2", "s1"), ()),
+}
+FULL = PLANS["full"]
+
+
+def plan_named(name: str, *, cut: bool = True) -> QueryPlan:
+    """The plan called ``name`` (see ``PLANS``), with the RFC 8020 cut on or off."""
+    try:
+        plan = PLANS[name]
+    except KeyError:
+        raise InputError(f"unknown scan depth {name!r} (choose from {', '.join(PLANS)})") from None
+    return plan if plan.cut == cut else replace(plan, cut=cut)
+
+
 def first_queries(domain: str) -> list[tuple[str, str]]:
-    """The lookups every live scan makes after the apex, none depending on another's answer."""
-    return [
-        *((f"{prefix}.{domain}", "TXT") for prefix, _ in POLICY_NAMES),
-        *((f"{s}._domainkey.{domain}", "TXT") for s in DKIM_SELECTORS),
-        *((f"{s}.{domain}", "SRV") for s in SRV_NAMES),
-        *((f"{n}.{domain}", "A") for n in SERVICE_NAMES),
-    ]
+    """The full plan's lookups after the apex, every name asked (what a tool that cannot skip would send)."""
+    return FULL.static_queries(domain)[len(APEX_TYPES):]
 
 
 def _host(name: object) -> str:
@@ -100,6 +166,7 @@ class Collected:
     errors: list[CollectError] = field(default_factory=list)
     silenced: Counter[str] = field(default_factory=Counter)  # expected gaps, e.g. not-in-zones
     apex: dict[str, tuple[str, ...]] = field(default_factory=dict)  # NS, MX, CAA, A, AAAA at the apex
+    absent: list[str] = field(default_factory=list)  # parents that do not exist, so nothing under them was asked
 
     def fail(self, answer: Answer) -> bool:
         """Record why ``answer`` failed, if it did; True when it did."""
@@ -123,12 +190,14 @@ class DnsCollector:
 
     name = NAME
 
-    def __init__(self, resolver: Resolver, *, locate_hosts: bool = True) -> None:
+    def __init__(self, resolver: Resolver, *, locate_hosts: bool = True, plan: QueryPlan = FULL) -> None:
         self.resolver = resolver
         self.locate_hosts = locate_hosts
+        self.plan = plan
 
     async def collect(self, domain: str, names: list[tuple[str, list[str]]] | None = None) -> Collected:
         out = Collected()
+        plan = self.plan
         extra = {n: set(t) for n, t in (names or []) if n != domain}
         await prefetch(self.resolver, [(domain, t) for t in APEX_TYPES])
         apex = await gather(*(self.resolver.query(domain, t) for t in APEX_TYPES))
@@ -137,19 +206,15 @@ class DnsCollector:
             out.errors.append(CollectError(domain, "ANY", "nxdomain", "the domain does not exist"))
             return out
         # The independent first queries go out as one batch when the resolver can (see resolver.prefetch).
-        await prefetch(self.resolver, first_queries(domain))
-        tasks = [
-            self._apex(domain, by_type, out),
-            self._policy(domain, out),
-            *(self._dkim(f"{s}._domainkey.{domain}", out) for s in DKIM_SELECTORS),
-            *(self._srv(f"{s}.{domain}", out) for s in SRV_NAMES),
-        ]
-        service = {f"{n}.{domain}" for n in SERVICE_NAMES}
+        await prefetch(self.resolver, plan.first_queries(domain))
+        tasks = [self._apex(domain, by_type, out), self._policy(domain, out), self._under(domain, out)]
+        asked = {f"{s}.{domain}" for s in plan.srv_names}
+        service = {f"{n}.{domain}" for n in plan.service_names}
         for name, types in extra.items():
             if "._domainkey." in name:
-                if f"{name.split('._domainkey.')[0]}" not in DKIM_SELECTORS:
+                if f"{name.split('._domainkey.')[0]}" not in plan.dkim_selectors:
                     tasks.append(self._dkim(name, out))
-            elif "SRV" in types:
+            elif "SRV" in types and name not in asked:
                 tasks.append(self._srv(name, out))
             if types & {"A", "AAAA", "CNAME"} and "._domainkey." not in name:
                 service.add(name)
@@ -162,6 +227,23 @@ class DnsCollector:
         tasks.extend(self._service(name, out) for name in sorted(service))
         await gather(*tasks)
         return out
+
+    async def _under(self, domain: str, out: Collected) -> None:
+        """DKIM selectors and SRV names, skipping those under a parent that does not exist (RFC 8020)."""
+        plan = self.plan
+        dkim = [f"{s}.{DKIM_PARENT}.{domain}" for s in plan.dkim_selectors]
+        srv = plan.srv_names
+        if plan.cut:
+            gone = set()
+            for parent in dict.fromkeys([DKIM_PARENT] * bool(dkim) + [_srv_parent(s) for s in plan.srv_names]):
+                answer = await self.resolver.query(f"{parent}.{domain}", "TXT")
+                if answer.rcode == "NXDOMAIN" and not answer.error:
+                    gone.add(parent)
+                    out.absent.append(f"{parent}.{domain}")
+            dkim = [] if DKIM_PARENT in gone else dkim
+            srv = tuple(s for s in srv if _srv_parent(s) not in gone)
+            await prefetch(self.resolver, [*((n, "TXT") for n in dkim), *((f"{s}.{domain}", "SRV") for s in srv)])
+        await gather(*(self._dkim(n, out) for n in dkim), *(self._srv(f"{s}.{domain}", out) for s in srv))
 
     # -- apex ------------------------------------------------------------
 
