@@ -1,9 +1,10 @@
 """A plain aiodns (c-ares) scanner of the same query set, as a reference: queries only, nothing else.
 
-    python benchmarks/aiodns_scan.py LIST HOST:PORT [--concurrency 100]
+    python benchmarks/aiodns_scan.py LIST HOST:PORT [--concurrency 100] [--depth full|quick]
 
-For each domain in LIST it asks what tethers asks first (the apex types, then
-the mail policy names, DKIM selectors, SRV names and service names), with at
+For each domain in LIST it asks every name of tethers' query plan (the apex
+types, then the mail policy names, DKIM selectors, SRV names and service
+names; it cannot skip names the way tethers does), with at
 most ``--concurrency`` queries in flight, and prints one JSON line:
 queries, seconds, answered, failed, peak RSS. It keeps nothing (no evidence,
 no attribution, no output), so it is an upper bound for an aiodns design.
@@ -22,14 +23,10 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parents[1])]
 
-from tethers.collect.dns import APEX_TYPES, first_queries  # noqa: E402
+from tethers.collect.dns import PLANS, QueryPlan  # noqa: E402
 
 
-def query_set(domain: str) -> list[tuple[str, str]]:
-    return [(domain, t) for t in APEX_TYPES] + first_queries(domain)
-
-
-async def scan(domains: list[str], server: str, concurrency: int) -> dict[str, float]:
+async def scan(domains: list[str], server: str, concurrency: int, plan: QueryPlan) -> dict[str, float]:
     import aiodns
 
     resolver = aiodns.DNSResolver(nameservers=[server], timeout=2, tries=3)
@@ -49,7 +46,7 @@ async def scan(domains: list[str], server: str, concurrency: int) -> dict[str, f
         sent = 0
         pending: set[asyncio.Task[None]] = set()
         for domain in domains:
-            for name, rdtype in query_set(domain):
+            for name, rdtype in plan.static_queries(domain):
                 if len(pending) >= concurrency * 4:
                     _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 pending.add(asyncio.ensure_future(one(name, rdtype)))
@@ -69,9 +66,10 @@ def main() -> int:
     parser.add_argument("list", type=Path)
     parser.add_argument("server", help="HOST:PORT")
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--depth", choices=tuple(PLANS), default="full")
     args = parser.parse_args()
     domains = [line.strip() for line in args.list.read_text().splitlines() if line.strip()]
-    print(json.dumps(asyncio.run(scan(domains, args.server, args.concurrency))))
+    print(json.dumps(asyncio.run(scan(domains, args.server, args.concurrency, PLANS[args.depth]))))
     return 0
 
 

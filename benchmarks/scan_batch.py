@@ -5,17 +5,28 @@ zones), serves them all with Knot DNS on 127.0.0.1, then measures:
 
   * tethers: ``tethers scan -i LIST -o DIR/ --format jsonl`` (collection,
     attribution, results committed to a results folder), as a subprocess;
-  * a plain aiodns scanner of the same first-wave query set (queries only,
-    nothing kept) on a sample of the list: ``pip install aiodns`` to include it;
+  * a plain aiodns scanner of the same query plan (queries only, nothing
+    kept) on a sample of the list: ``pip install aiodns`` to include it;
   * dnsperf (Debian package ``dnsperf``): the server's ceiling for the same
     queries, which is also what massdns reaches here (``../shared/DNS-SPEED.md``:
-    massdns tuned for loopback ≈ Knot's one-core ceiling), so
-    "massdns-equivalent domains/s" = dnsperf queries/s ÷ queries per domain.
+    massdns tuned for loopback ≈ Knot's one-core ceiling).
+
+A bulk resolver such as massdns is given a fixed list, so to learn what
+tethers learns it must ask every name of the plan (``QueryPlan.static_queries``);
+tethers skips names under parents that do not exist (RFC 8020) and asks
+follow-ups (CNAME steps, SPF includes, host addresses) only when an answer
+calls for them. Two ratios are printed:
+
+  * tethers : massdns-equivalent, domains/s, where massdns-equivalent =
+    dnsperf queries/s ÷ the plan's names per domain (the same information);
+  * tethers : dnsperf, queries/s sent (the cost of each query, whatever the plan).
 
 Prints domains/s, queries/s, peak RSS and the ratios. Nothing leaves loopback.
 
     python benchmarks/scan_batch.py --domains 100000          # the full figure (a few minutes)
     python benchmarks/scan_batch.py --domains 5000 --workers 1
+    python benchmarks/scan_batch.py --domains 100000 --depth quick   # the survey plan, ~13 names a domain
+    python benchmarks/scan_batch.py --domains 20000 --dkim-share 0.4  # 40 % of zones publish DKIM keys
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from zoneset import write_zone_set  # noqa: E402
 
-from tethers.collect.dns import APEX_TYPES, first_queries  # noqa: E402
+from tethers.collect.dns import PLANS, QueryPlan  # noqa: E402
 from tethers.demo.knot import KnotServer, knotd_path  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(HERE.parent)}
@@ -60,7 +71,7 @@ def run_tethers(work: Path, server: str, args: argparse.Namespace) -> dict[str, 
     out = work / "results"
     command = [sys.executable, "-m", "tethers.cli.main", "scan", "-i", str(work / "domains.txt"), "-o", f"{out}/",
                "--format", args.format, "--resolver", server, "--concurrency", str(args.concurrency),
-               "--max-queries", str(args.max_queries)]
+               "--max-queries", str(args.max_queries), "--depth", args.depth]
     if args.workers:
         command += ["--workers", str(args.workers)]
     proc, elapsed, rss = peak_rss_mb(command)
@@ -74,13 +85,14 @@ def run_tethers(work: Path, server: str, args: argparse.Namespace) -> dict[str, 
             "rss_mb": rss}
 
 
-def run_aiodns(work: Path, server: str, domains: list[str], sample: int) -> dict[str, float] | None:
+def run_aiodns(work: Path, server: str, domains: list[str], sample: int, depth: str) -> dict[str, float] | None:
     try:
         import aiodns  # noqa: F401
     except ImportError:
         return None
     (work / "sample.txt").write_text("\n".join(domains[:sample]) + "\n")
-    proc, _, rss = peak_rss_mb([sys.executable, str(HERE / "aiodns_scan.py"), str(work / "sample.txt"), server])
+    proc, _, rss = peak_rss_mb([sys.executable, str(HERE / "aiodns_scan.py"), str(work / "sample.txt"), server,
+                                  "--depth", depth])
     if proc.returncode != 0:
         print(proc.stderr[-2000:], file=sys.stderr)
         return None
@@ -90,13 +102,13 @@ def run_aiodns(work: Path, server: str, domains: list[str], sample: int) -> dict
     return result
 
 
-def run_dnsperf(work: Path, host: str, port: int, domains: list[str], seconds: int) -> float | None:
+def run_dnsperf(work: Path, host: str, port: int, domains: list[str], seconds: int, plan: QueryPlan) -> float | None:
     if not shutil.which("dnsperf"):
         return None
     queries = work / "queries.txt"
     with queries.open("w") as handle:
         for domain in domains[:20000]:
-            for name, rdtype in [(domain, t) for t in APEX_TYPES] + first_queries(domain):
+            for name, rdtype in plan.static_queries(domain):
                 handle.write(f"{name} {rdtype}\n")
     out = subprocess.run(["dnsperf", "-s", host, "-p", str(port), "-d", str(queries), "-l", str(seconds),
                           "-c", "1", "-q", "100"], capture_output=True, text=True, check=False).stdout
@@ -113,13 +125,17 @@ def main() -> int:
     parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
     parser.add_argument("--aiodns-sample", type=int, default=3000, help="domains for the aiodns reference")
     parser.add_argument("--dnsperf-seconds", type=int, default=10)
+    parser.add_argument("--depth", choices=tuple(PLANS), default="full", help="tethers' query plan (default full)")
+    parser.add_argument("--dkim-share", type=float, default=1.0,
+                        help="share of generated zones that publish a DKIM key (default 1: all of them)")
     args = parser.parse_args()
+    plan = PLANS[args.depth]
     if not knotd_path():
         print("knotd is not installed (apt-get install knot)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="tethers-bench-"))
     try:
-        files, domains = write_zone_set(work, args.domains)
+        files, domains = write_zone_set(work, args.domains, dkim_share=args.dkim_share)
         (work / "domains.txt").write_text("\n".join(domains) + "\n")
         print(f"{args.domains} zones generated; starting Knot...", file=sys.stderr)
         with KnotServer(files, startup_timeout=600) as knot:
@@ -128,17 +144,18 @@ def main() -> int:
             print("running tethers...", file=sys.stderr)
             ours = run_tethers(work, server, args)
             print("running aiodns...", file=sys.stderr)
-            ref = run_aiodns(work, server, domains, args.aiodns_sample)
+            ref = run_aiodns(work, server, domains, args.aiodns_sample, args.depth)
             print("running dnsperf...", file=sys.stderr)
-            ceiling = run_dnsperf(work, host, port, domains, args.dnsperf_seconds)
+            ceiling = run_dnsperf(work, host, port, domains, args.dnsperf_seconds, plan)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    per_domain = len(APEX_TYPES) + len(first_queries("example.com"))
+    per_domain = len(plan.static_queries("example.com"))
     dps = ours["domains"] / ours["scan_seconds"]
     sent_qps = ours["sent"] / ours["scan_seconds"]
-    print(f"query set: {per_domain} first-wave queries a domain; tethers sent {ours['sent'] / ours['domains']:.1f} "
-          f"a domain in all (follow-ups and shared names included, repeats answered from its cache)")
+    print(f"query plan {args.depth}: {per_domain} names a domain; tethers sent {ours['sent'] / ours['domains']:.1f} "
+          f"queries a domain in all (names under absent parents skipped; follow-ups and shared names included, "
+          f"repeats answered from its cache); zones with DKIM keys: {args.dkim_share:.0%}")
     print(f"tethers (full pipeline, {args.format} results folder): {ours['domains']} domains in {ours['scan_seconds']:.1f} s "
           f"= {dps:.0f} domains/s, {sent_qps:.0f} queries/s sent, {ours['lookups'] / ours['scan_seconds']:.0f} "
           f"lookups/s; peak RSS {ours['rss_mb']:.0f} MB (largest process); {ours['seconds']:.1f} s with start-up")

@@ -13,11 +13,13 @@ WEB = ["d{n}.cloudfront.net.", "{label}.netlify.app.", "{label}.github.io.", "gh
 APEX_QUERIES = ["NS", "SOA", "MX", "TXT", "CAA", "A", "AAAA"]
 
 
-def make_zone(i: int, rng: random.Random) -> tuple[str, str]:
+def make_zone(i: int, rng: random.Random, dkim_share: float = 1.0) -> tuple[str, str]:
+    """One company's zone; with probability ``dkim_share`` it publishes a DKIM key (SendGrid's s1)."""
     label = f"bench-corp-{i}"
     domain = f"{label}.com"
     mx, spf = rng.choice(MAIL)
     web = rng.choice(WEB).format(label=label, n=rng.randrange(10**12))
+    dkim = f"s1._domainkey IN CNAME s1.domainkey.u{i}.wl.sendgrid.net." if rng.random() < dkim_share else ""
     text = f"""$ORIGIN {domain}.
 $TTL 300
 @ IN SOA ns1.{domain}. hostmaster.{domain}. 1 7200 900 1209600 300
@@ -31,7 +33,7 @@ $TTL 300
 _dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:x@ag.dmarcian.com"
 www IN CNAME {web}
 help IN CNAME {label}.zendesk.com.
-s1._domainkey IN CNAME s1.domainkey.u{i}.wl.sendgrid.net.
+{dkim}
 """
     return domain, text
 
@@ -66,12 +68,12 @@ ns1 IN A 203.0.113.1
 """
 
 
-def write_zone_set(folder, count: int, seed: int = 7) -> tuple[list, list[str]]:  # type: ignore[no-untyped-def]
+def write_zone_set(folder, count: int, seed: int = 7, dkim_share: float = 1.0) -> tuple[list, list[str]]:  # type: ignore[no-untyped-def]
     """Write ``count`` company zones and the provider zones into ``folder``: (zone files, company domains)."""
     rng = random.Random(seed)
     files, domains = [], []
     for i in range(count):
-        domain, text = make_zone(i, rng)
+        domain, text = make_zone(i, rng, dkim_share)
         path = folder / f"{domain}.zone"
         path.write_text(text)
         files.append(path)
