@@ -1,6 +1,6 @@
 """Where does a batch scan spend its time? cProfile over tethers' pipeline against Knot.
 
-    python benchmarks/profile_scan.py --domains 500 [--top 40] [--sort tottime]
+    python benchmarks/profile_scan.py --domains 500 [--top 40] [--sort tottime] [--depth quick]
 
 Generates the same zone set as ``scan_batch.py``, serves it with Knot on
 127.0.0.1, runs ``Scanner.stream`` in this process under cProfile with results
@@ -24,13 +24,14 @@ sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from zoneset import write_zone_set  # noqa: E402
 
+from tethers.collect.dns import PLANS  # noqa: E402
 from tethers.demo.knot import KnotServer  # noqa: E402
 from tethers.engine import Scanner, make_resolver  # noqa: E402
 from tethers.render import render_jsonl_line  # noqa: E402
 
 
-async def run(server: str, domains: list[str], concurrency: int, max_queries: int) -> int:
-    scanner = Scanner(make_resolver(server, concurrency=max_queries))
+async def run(server: str, domains: list[str], concurrency: int, max_queries: int, depth: str) -> int:
+    scanner = Scanner(make_resolver(server, concurrency=max_queries), plan=PLANS[depth])
     lookups = 0
     try:
         with open("/dev/null", "w") as sink:
@@ -50,6 +51,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--no-profile", action="store_true", help="time only")
+    parser.add_argument("--depth", choices=tuple(PLANS), default="full")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tethers-prof-"))
     try:
@@ -61,7 +63,7 @@ def main() -> int:
             c0 = time.process_time()
             if not args.no_profile:
                 profile.enable()
-            lookups = asyncio.run(run(f"{host}:{port}", domains, args.concurrency, args.max_queries))
+            lookups = asyncio.run(run(f"{host}:{port}", domains, args.concurrency, args.max_queries, args.depth))
             profile.disable()
             elapsed = time.perf_counter() - t0
             cpu = time.process_time() - c0
