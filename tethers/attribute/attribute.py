@@ -65,6 +65,7 @@ SERVICE_HINTS: dict[str, Function] = {
 }
 _VERIFICATION = re.compile(r"^([a-z0-9][a-z0-9_.-]{1,60}?)[-_](?:site-|domain-)?verification[=:]", re.IGNORECASE)
 _ADDRESS = (src.DNS_A, src.DNS_AAAA)
+_FUNCTION_ORDER = {f: i for i, f in enumerate(Function)}  # dependencies are listed in the vocabulary's order
 
 
 class Locator(Protocol):
@@ -181,7 +182,7 @@ class Attributor:
         return Attribution(
             dependencies=tuple(
                 Dependency(d.function, d.provider, tuple(d.evidence), tuple(d.locations.values()), tuple(d.rules))
-                for d in sorted(deps.values(), key=lambda d: (list(Function).index(d.function), d.provider.id))
+                for d in sorted(deps.values(), key=lambda d: (_FUNCTION_ORDER[d.function], d.provider.id))
             ),
             unattributed=tuple(
                 Unattributed(u.function, u.domain, u.evidence, tuple(u.locations.values()))
