@@ -1,4 +1,4 @@
-"""BuiltinServer over real sockets on 127.0.0.1, queried with dnspython; Knot is the reference."""
+"""BuiltinServer over real sockets on 127.0.0.1 (and ::1), queried with dnspython; Knot is the reference."""
 
 from __future__ import annotations
 
@@ -381,6 +381,17 @@ def test_origin_can_be_given_explicitly(tmp_path: Path) -> None:
     path.write_text(PARLER_ZONE.read_text(encoding="utf-8"), encoding="utf-8")
     with BuiltinServer({"parler.com": path}) as server:
         assert udp(server.address, "parler.com", "MX").answer
+
+
+def test_serves_ipv6_loopback_over_udp_and_tcp(lab_zone: Path) -> None:
+    with BuiltinServer([lab_zone], host="::1") as server:
+        host, port = server.address
+        assert host == "::1" and 0 < port < 65536
+        by_udp = udp(server.address, "ns1.lab.test", "AAAA")  # dnspython insists the reply comes from [::1]:port
+        by_tcp = tcp(server.address, "lab.test", "A")
+    assert by_udp.flags & dns.flags.AA and texts(by_udp.answer) == {"ns1.lab.test. AAAA 2001:db8::1"}
+    assert by_tcp.flags & dns.flags.AA and texts(by_tcp.answer) == {"lab.test. A 192.0.2.2"}
+    assert server.errors == []
 
 
 # -- Knot as the reference ------------------------------------------------------------------------

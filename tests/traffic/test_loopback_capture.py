@@ -2,9 +2,11 @@
 
 A Python TLS server on 127.0.0.1 (self-signed certificate made here), a client that
 names ``us04web.zoom.us`` in its SNI, an HTTP request whose Host is ``api.mixpanel.com``,
-tethers' own DNS server on 127.0.0.2:53 answering ``rtc.edge.agora.io`` with 127.0.0.1,
-and UDP datagrams to that address. Recording needs root (CI has it); without the tool
-the tests skip, except under CI=true where they fail. Nothing leaves the machine.
+tethers' own DNS server on [::1]:53 answering ``rtc.edge.agora.io`` with 127.0.0.1,
+and UDP datagrams to that address. The DNS server sits on ::1 so that it is an endpoint
+of its own, apart from the servers on 127.0.0.1, while staying on loopback. Recording
+needs root (CI has it) and port 53 does too; without the tool the tests skip, except
+under CI=true where they fail. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import dns.message
 import dns.query
 import pytest
 
+from tethers.errors import OperationalError
 from tethers.traffic.analyse import analyse
 from tests.traffic.conftest import require_tool
 
 SNI = "us04web.zoom.us"
 HOST = "api.mixpanel.com"
 DNS_NAME = "rtc.edge.agora.io"
+DNS_SERVER = "::1"  # apart from the other servers on 127.0.0.1, so the DNS flow is an endpoint of its own
 UP, DOWN, DATAGRAMS = 3000, 20000, 25
 
 
@@ -74,10 +78,10 @@ class Servers:
         self.udp_port = self.udp.getsockname()[1]
         zone = directory / "edge.agora.io.zone"
         zone.write_text("$ORIGIN edge.agora.io.\n$TTL 60\n@ IN SOA ns hostmaster 1 7200 900 1209600 60\n@ IN NS ns\n"
-                        "ns IN A 127.0.0.2\nrtc IN A 127.0.0.1\n")
+                        "ns IN AAAA ::1\nrtc IN A 127.0.0.1\n")
         from tethers.demo.server import BuiltinServer
 
-        self.dns = BuiltinServer([zone], host="127.0.0.2", port=53)
+        self.dns = BuiltinServer([zone], host=DNS_SERVER, port=53)
         self.threads = [threading.Thread(target=self._serve_tls, daemon=True), threading.Thread(target=self.http.serve_forever, daemon=True)]
 
     def _serve_tls(self) -> None:
@@ -98,9 +102,9 @@ class Servers:
     def __enter__(self) -> Servers:
         try:
             self.dns.start()
-        except (PermissionError, OSError) as exc:
+        except OperationalError as exc:  # what BuiltinServer raises when it cannot bind
             self.close()
-            pytest.skip(f"cannot serve DNS on 127.0.0.2:53 ({exc}); run as root")
+            pytest.skip(f"cannot serve DNS on [{DNS_SERVER}]:53 ({exc}); run as root")
         for t in self.threads:
             t.start()
         return self
@@ -117,7 +121,7 @@ class Servers:
 
     def run_clients(self) -> None:
         query = dns.message.make_query(DNS_NAME, "A")
-        dns.query.udp(query, "127.0.0.2", port=53, timeout=5)
+        dns.query.udp(query, DNS_SERVER, port=53, timeout=5)
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -196,7 +200,8 @@ RECORDERS = {
 
 
 def _filter(servers: Servers) -> str:
-    return f"host 127.0.0.2 or tcp port {servers.tls_port} or tcp port {servers.http_port} or udp port {servers.udp_port}"
+    # Only DNS on ::1, not all of ::1: other tests may be using IPv6 loopback at the same time.
+    return f"(ip6 host {DNS_SERVER} and udp port 53) or tcp port {servers.tls_port} or tcp port {servers.http_port} or udp port {servers.udp_port}"
 
 
 @pytest.mark.parametrize("recorder", list(RECORDERS))
@@ -225,6 +230,8 @@ def test_recorded_capture_is_attributed(recorder: str, servers: Servers, tmp_pat
     assert udp and udp[0].name == DNS_NAME and udp[0].packets_out == DATAGRAMS
     assert udp[0].attribution.provider.id == "agora"  # type: ignore[union-attr]
     assert rtc.evidence[0].via is not None and rtc.evidence[0].via.value.startswith("A 127.0.0.1")
+    # The answer came over IPv6 from the DNS server, which is an endpoint of its own, not merged into 127.0.0.1's.
+    assert [(e.server, e.ports, e.protocols) for e in report.endpoints if "udp/dns" in e.protocols] == [(DNS_SERVER, (53,), ("udp/dns",))]
 
 
 def test_tshark_agrees_on_bytes_and_names(servers: Servers, tmp_path: Path, tshark: str):
