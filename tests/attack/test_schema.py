@@ -147,6 +147,9 @@ BREAKAGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "unknown verdict": lambda d: d["episodes"][0]["claims"][0].__setitem__("verdict", "holds"),
     "time with seconds": lambda d: d["span"].__setitem__("start", "2025-03-09T00:00:00Z"),
     "half a port summary": lambda d: _drop("values")(_ported(d)["destination_ports"]),
+    "reflection share above 1": lambda d: _first(d, lambda e: e["vector"] == "udp-reflection")["source_ports"]
+    .__setitem__("reflection_share", 1.0001),
+    "support above 1": lambda d: d["episodes"][0]["claims"][0].__setitem__("support", 1.0001),
     "service on an ordinary port": lambda d: _first(d, lambda e: e["vector"] == "udp-reflection")["source_ports"]
     ["values"][0].__setitem__("value", 4444),
 }

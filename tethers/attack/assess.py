@@ -31,7 +31,7 @@ class Measures:
     countries: int
     asns: int
     median_per_source: float
-    shares: dict[str, float]  # network class label → share
+    shares: dict[str, float]  # network class label → share, rounded for the report
     countries_top: list[dict[str, Any]]
     asns_top: list[dict[str, Any]]
     providers_top: list[dict[str, Any]]
@@ -43,9 +43,14 @@ class Measures:
     ttl: dict[str, Any] = field(default_factory=dict)
     sport: dict[str, Any] = field(default_factory=dict)
     dport: dict[str, Any] = field(default_factory=dict)
+    fractions: dict[str, float] = field(default_factory=dict)  # the same shares unrounded, for sums
 
     def share(self, label: str) -> float:
         return self.shares.get(label, 0.0)
+
+    def fraction(self, *labels: str) -> float:
+        """The unrounded share of these classes together: summing rounded shares can pass 1."""
+        return sum(self.fractions.get(label, 0.0) for label in labels)
 
 
 def measure(frame: Frame, attr: Attribution, ep: Episode, baseline: npt.NDArray[np.int64] | None) -> Measures:
@@ -83,7 +88,7 @@ def measure(frame: Frame, attr: Attribution, ep: Episode, baseline: npt.NDArray[
         return {"asn": a, "as_name": attr.names[n] if n >= 0 else None}
 
     class_sums = np.bincount(netclass, weights=weight, minlength=len(NetClass))
-    shares = {c.label: _r(class_sums[c] / total) for c in NetClass if class_sums[c] > 0}
+    fractions = {c.label: float(class_sums[c] / total) for c in NetClass if class_sums[c] > 0}
     order = np.argsort(-weight, kind="stable")[:TOP]
     talkers = [
         {"address": address_text(int(src[i]), attr.v6), "share": _r(weight[i] / total), "weight": float(weight[i]),
@@ -100,7 +105,7 @@ def measure(frame: Frame, attr: Attribution, ep: Episode, baseline: npt.NDArray[
         total=total, records=float(frame.count[mask].sum()), nbytes=float(frame.nbytes[mask].sum()),
         sources=len(src), prefixes=len(np.unique(pkeys)), countries=len(np.unique(country[country >= 0])),
         asns=len(np.unique(asn[asn >= 0])), median_per_source=float(np.median(weight)) if len(weight) else 0.0,
-        shares=shares,
+        shares={label: _r(f) for label, f in fractions.items()}, fractions=fractions,
         countries_top=top(country, country_row),
         asns_top=top(asn, asn_row),
         providers_top=top(provider, lambda i: {"provider": attr.providers[i]}),
@@ -111,15 +116,14 @@ def measure(frame: Frame, attr: Attribution, ep: Episode, baseline: npt.NDArray[
         new = ~np.isin(src, baseline, assume_unique=True)
         m.new_sources, m.new_share, m.baseline_sources = int(new.sum()), _r(weight[new].sum() / total), len(baseline)
     m.ttl = _side(frame, "ttl", ep, total)
-    m.sport = _side(frame, "sport", ep, total)
+    m.sport = _side(frame, "sport", ep, total, reflection=ep.vector in (Vector.UDP, Vector.UDP_REFLECTION))
     m.dport = _side(frame, "dport", ep, total)
-    if ep.vector in (Vector.UDP, Vector.UDP_REFLECTION) and m.sport.get("values"):
-        reflected = sum(v["share"] for v in m.sport["values"] if v["value"] in REFLECTION_PORTS)
-        m.sport["reflection_share"] = _r(reflected)
     return m
 
 
-def _side(frame: Frame, name: str, ep: Episode, total: float) -> dict[str, Any]:
+def _side(frame: Frame, name: str, ep: Episode, total: float, reflection: bool = False) -> dict[str, Any]:
+    """The most common values of one header field; with ``reflection``, also the share of the
+    listed values that are ports of amplifying services."""
     minute, vector, value, weight = frame.side[name]
     mask = (vector == ep.vector) & (minute >= ep.start) & (minute < ep.end)
     if not mask.any() or total <= 0:
@@ -137,6 +141,10 @@ def _side(frame: Frame, name: str, ep: Episode, total: float) -> dict[str, Any]:
         # Senders start at 64, 128 or 255 and paths are rarely over 32 hops long: other values are crafted.
         plausible = ((uniq > 32) & (uniq <= 64)) | ((uniq > 96) & (uniq <= 128)) | (uniq > 222)
         out["implausible_share"] = _r(sums[~plausible].sum() / known)
+    if reflection:
+        # Summed before rounding: the rounded shares of the listed values can add up past 1.
+        out["reflection_share"] = _r(sum(float(sums[i]) for i in order.tolist() if int(uniq[i]) in REFLECTION_PORTS)
+                                     / known)
     return out
 
 

@@ -131,8 +131,8 @@ def claims(ep: Episode, m: Measures, level: str, fired: list[dict[str, Any]]) ->
         out.append(_claim(f"The {what} traffic came from {name}", verdict, top["share"], rests,
                           _refuter(level, kind, name)))
     if level == REAL:
-        rented = m.share("hosting/cloud") + m.share("cdn/proxy")
-        homes = m.share("residential/mobile")
+        rented = m.fraction("hosting/cloud", "cdn/proxy")
+        homes = m.fraction("residential/mobile")
         if rented >= homes:
             verdict = "partly" if rented >= 0.5 else "weak"
             out.append(_claim(f"The {what} traffic came from rented servers (hosting, cloud, CDN)", verdict, rented,
@@ -157,7 +157,7 @@ def _verdict(level: str, share: float, m: Measures, spread: int, kind: str, surg
         return "does-not-hold", f"the sources are reflectors (source ports {ports}); the attacker sent the requests from elsewhere"
     if level == UNVERIFIED:
         return "unproven", "nothing confirms that these addresses sent the traffic"
-    rented = m.share("hosting/cloud") + m.share("cdn/proxy")
+    rented = m.fraction("hosting/cloud", "cdn/proxy")
     plural = "countries" if kind == "country" else "networks"
     if m.share("cdn/proxy") >= 0.5:
         return "weak", f"{pct(m.share('cdn/proxy'))} arrives through CDN edges, which stand in for the clients"
