@@ -73,19 +73,19 @@ def indicators(ep: Episode, m: Measures) -> list[dict[str, Any]]:
         f"{pct(m.share('unrouted'))} of {unit} from public addresses that no network announces")
     per_prefix = m.sources / max(m.prefixes, 1)
     add("even-spread", m.sources >= 200 and m.median_per_source <= 2 and per_prefix <= 1.3,
-        f"{m.sources:,} sources sent a median of {m.median_per_source:g} {_unit(unit, m.median_per_source)} each, "
-        f"{per_prefix:.2f} per /24 or /48 prefix, over {m.asns:,} networks")
+        f"{_n(m.sources, 'source')} sent a median of {m.median_per_source:g} {_unit(unit, m.median_per_source)} "
+        f"each, {per_prefix:.2f} per /24 or /48 prefix, over {_n(m.asns, 'network')}")
     if m.countries_top and m.countries_top[0]["share"] >= 0.9 and m.asns >= 20:
         cc = m.countries_top[0]
         add("one-country-many-networks", m.median_per_source <= 2,
-            f"{pct(cc['share'])} geolocates to {cc['country']} yet spreads over {m.asns:,} networks "
+            f"{pct(cc['share'])} geolocates to {cc['country']} yet spreads over {_n(m.asns, 'network')} "
             f"with a median of {m.median_per_source:g} {_unit(unit, m.median_per_source)} per source: addresses "
             "picked from one country's allocations")
     ttl = m.ttl
     if ttl and ttl.get("known_share", 0) >= 0.5 and m.sources >= 100 and m.asns >= 10:
         top = ttl["values"][0]
         add("one-ttl", top["share"] >= 0.8,
-            f"TTL {top['value']} on {pct(top['share'])} of packets from {m.asns:,} networks, which sit at "
+            f"TTL {top['value']} on {pct(top['share'])} of packets from {_n(m.asns, 'network')}, which sit at "
             f"different distances: one sender")
         odd = ttl.get("implausible_share", 0.0)
         add("odd-ttl", odd >= 0.3, f"{pct(odd)} of packets carry a TTL no common system starts from within 32 hops "
@@ -115,7 +115,8 @@ def claims(ep: Episode, m: Measures, level: str, fired: list[dict[str, Any]]) ->
     what = ep.vector.label
     signs = [i["text"] for i in fired if i["fires"]]
     out: list[dict[str, Any]] = []
-    base = [f"geolocation of {m.sources:,} source addresses (offline ip-location-db data)", _TRUST_TEXT[level]]
+    base = [f"geolocation of {_n(m.sources, 'source address', 'source addresses')} (offline ip-location-db data)",
+            _TRUST_TEXT[level]]
     if m.new_share is not None:
         base.append(f"{pct(m.new_share)} of it from sources not seen in the baseline")
     for kind, rows in (("country", m.countries_top), ("network", m.asns_top)):
@@ -158,11 +159,11 @@ def _verdict(level: str, share: float, m: Measures, spread: int, kind: str, surg
     if level == UNVERIFIED:
         return "unproven", "nothing confirms that these addresses sent the traffic"
     rented = m.fraction("hosting/cloud", "cdn/proxy")
-    plural = "countries" if kind == "country" else "networks"
     if m.share("cdn/proxy") >= 0.5:
         return "weak", f"{pct(m.share('cdn/proxy'))} arrives through CDN edges, which stand in for the clients"
     if share < 0.5:
-        return "weak", f"spread over {spread:,} {plural}; this one holds only {pct(share)}"
+        where = _n(spread, "country", "countries") if kind == "country" else _n(spread, "network")
+        return "weak", f"spread over {where}; this one holds only {pct(share)}"
     if rented >= 0.5:
         return "weak", f"{pct(rented)} from hosting, cloud and CDN networks, which rent machines to anyone, anywhere"
     return "partly", "the sending machines are mostly there; whoever directs them may be anywhere"
