@@ -122,3 +122,18 @@ def test_a_50000_record_zone_scans(capsys, tmp_path):
     (scan,) = [json.loads(line) for line in out.splitlines()]
     cdn = next(d for d in scan["dependencies"] if d["provider"]["id"] == "aws-cloudfront")
     assert len(cdn["evidence"]) == 16_667
+
+
+def test_a_list_into_a_pipe_comes_out_as_json_lines(capsys, db, tmp_path, builtin_server):
+    host, port = builtin_server.address
+    listing = tmp_path / "domains.txt"
+    listing.write_text("example.com\nexample.org\n")
+    code, out, err = run(capsys, "scan", "-i", str(listing), "--resolver", f"{host}:{port}", "--no-store")
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert sorted(s["domain"] for s in lines) == ["example.com", "example.org"]
+    assert all(s["schema"] == "tethers/scan@1" for s in lines)
+    # Asked for by name, the terminal tables still come.
+    code, out, _ = run(capsys, "scan", "-i", str(listing), "--resolver", f"{host}:{port}", "--no-store",
+                       "--format", "terminal")
+    assert code == 0 and not out.lstrip().startswith("{") and "example.org" in out

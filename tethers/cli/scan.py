@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--own", nargs="+", default=[], metavar="DOMAIN",
                    help="other domains of the same organisation, not counted as third parties")
     p.add_argument("--format", choices=(*FORMATS, "parquet"), default=None,
-                   help="output format (default terminal; jsonl in a results folder); parquet needs -o DIR")
+                   help="output format (default terminal; jsonl for -i FILE when stdout is not a terminal, and in a "
+                   "results folder); parquet needs -o DIR")
     p.add_argument("-o", "--output", metavar="FILE|DIR",
                    help="write the report to FILE instead of stdout; with -i and --format jsonl or parquet, "
                         "a DIR/ (trailing slash, or an existing folder) becomes a resumable results folder")
@@ -114,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
         return run_batch_command(args)
     if args.engine != "local" or args.scheduler:
         raise InputError("--engine dask runs a results-folder batch: give -i FILE and -o DIR/")
-    args.format = args.format or "terminal"
+    # A list scanned into a pipe or a file becomes JSON lines: tables for thousands of scans help nobody.
+    listed = bool(args.input) and not args.output and not is_tty(sys.stdout)
+    args.format = args.format or ("jsonl" if listed else "terminal")
     own = tuple(parse_domain(d) for d in args.own)
     warn = stderr_console()
     workers = _stream_workers(args)
