@@ -73,6 +73,14 @@ def test_nonexistent_domain_fails_with_exit_1(capsys, knot_server):
     assert doc["scans"][0]["errors"][0]["reason"] == "nxdomain"
 
 
+@pytest.mark.parametrize("server_fixture", ["knot_server", "builtin_server"])
+def test_a_zone_the_server_refuses_costs_only_the_apex_lookups(capsys, request, server_fixture):
+    code, doc, err = scan_json(capsys, request.getfixturevalue(server_fixture), "not-served.test")
+    assert code == 1 and "scan failed (refused)" in err
+    scan = doc["scans"][0]
+    assert scan["queries"] == 7 and {e["reason"] for e in scan["errors"]} == {"refused"}
+
+
 def test_batch_from_stdin_streams_jsonl(capsys, monkeypatch, knot_server):
     import io
 

@@ -104,3 +104,32 @@ def test_a_parent_that_fails_is_not_taken_for_absent():
 def test_unknown_depth_is_a_clear_error():
     with pytest.raises(InputError, match="unknown scan depth 'deep'"):
         plan_named("deep")
+
+
+@pytest.mark.parametrize(("rcodes", "reason"), [(("REFUSED",) * 7, "refused"),
+                                                (("SERVFAIL",) * 6 + ("REFUSED",), "apex-unanswered")])
+def test_a_zone_that_answers_nothing_at_its_apex_is_not_asked_further(rcodes, reason):
+    class Lame(Recording):
+        async def query(self, name, rdtype):
+            self.asked.append((name, rdtype))
+            return Answer(name, rdtype, dict(zip(APEX_TYPES, rcodes))[rdtype] if name == "lame.example" else "NXDOMAIN")
+
+    resolver = Lame(ZoneResolver([]))
+    out = asyncio.run(DnsCollector(resolver).collect("lame.example"))
+    assert {n for n, _ in resolver.asked} == {"lame.example"}
+    assert out.errors[-1].reason == reason and "not asked" in out.errors[-1].detail
+    assert len(out.errors) == len(APEX_TYPES) + 1 and out.evidence == []
+
+
+def test_one_answered_apex_type_is_enough_to_go_on():
+    class HalfLame(Recording):
+        async def query(self, name, rdtype):
+            self.asked.append((name, rdtype))
+            if name == "example.com" and rdtype != "NS":
+                return Answer(name, rdtype, "SERVFAIL")
+            return await super().query(name, rdtype)
+
+    resolver = HalfLame(ZoneResolver([load_zone_file(p) for p in sorted(ZONES.glob("*.zone"))]))
+    out = asyncio.run(DnsCollector(resolver).collect("example.com"))
+    assert ("www.example.com", "A") in resolver.asked
+    assert "ada.ns.cloudflare.com" in {e.target for e in out.evidence if e.source == "dns:NS"}

@@ -205,6 +205,15 @@ class DnsCollector:
         if all(a.rcode == "NXDOMAIN" for a in apex):
             out.errors.append(CollectError(domain, "ANY", "nxdomain", "the domain does not exist"))
             return out
+        if all(a.failure and a.failure != "not-in-zones" for a in apex):
+            # Refused, SERVFAIL or silence for every apex type: names below would go the same way (a lame
+            # or dead zone), and asking ~130 of them would only load the resolver and wait for timeouts.
+            for answer in apex:
+                out.fail(answer)
+            reasons = sorted({a.failure for a in apex})
+            out.errors.append(CollectError(domain, "ANY", reasons[0] if len(reasons) == 1 else "apex-unanswered",
+                                           "no apex lookup was answered; names below the apex were not asked"))
+            return out
         # The independent first queries go out as one batch when the resolver can (see resolver.prefetch).
         await prefetch(self.resolver, plan.first_queries(domain))
         tasks = [self._apex(domain, by_type, out), self._policy(domain, out), self._under(domain, out)]
