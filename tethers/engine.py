@@ -12,7 +12,7 @@ import gc
 import time
 from collections import deque
 from contextlib import contextmanager
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,19 +224,18 @@ class CountingResolver:
         left = 0
         future: asyncio.Future[None] | None = None
 
-        def keeper(key: tuple[str, str]) -> Callable[[Answer], None]:
-            def keep(answer: Answer) -> None:
-                nonlocal left
-                own[key] = answer
-                left -= 1
-                if left == 0 and future is not None and not future.done():
-                    future.set_result(None)
-            return keep
+        def keep(answer: Answer) -> None:
+            # One callback for the batch: an answer carries the name and type it was asked as.
+            nonlocal left
+            own[answer.name, answer.rdtype] = answer
+            left -= 1
+            if left == 0 and future is not None and not future.done():
+                future.set_result(None)
 
         for pair in pairs:
             if pair not in own:
                 left += 1
-                submit(pair[0], pair[1], keeper(pair))
+                submit(pair[0], pair[1], keep)
         if left:
             future = asyncio.get_running_loop().create_future()
             await future
