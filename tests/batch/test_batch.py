@@ -113,7 +113,7 @@ def test_ctrl_c_commits_what_finished_then_resume_completes(builtin_server, tmp_
     assert sorted(names) == sorted(domains) and len(names) == len(set(names))
 
 
-def test_resume_refuses_another_list_or_format(builtin_server, tmp_path, capsys):
+def test_resume_refuses_another_list_format_or_query_plan(builtin_server, tmp_path, capsys):
     host, port = builtin_server.address
     _list(tmp_path / "list.txt", 2)
     out = tmp_path / "out"
@@ -123,6 +123,10 @@ def test_resume_refuses_another_list_or_format(builtin_server, tmp_path, capsys)
     assert "already holds a batch" in capsys.readouterr().err
     assert main([*base, "--resume", "--format", "parquet"]) == 2
     assert "writes jsonl, not parquet" in capsys.readouterr().err
+    assert main([*base, "--resume", "--depth", "quick"]) == 2
+    assert "scanned with --depth full" in capsys.readouterr().err
+    assert main([*base, "--resume", "--ask-all"]) == 2
+    assert "resume with --depth full, or start" in capsys.readouterr().err
     (tmp_path / "list.txt").write_text("example.com\n")
     assert main([*base, "--resume"]) == 2
     assert "differs from the one this batch started with" in capsys.readouterr().err

@@ -140,9 +140,16 @@ class ResultsFolder:
         }
         return self._save(manifest)
 
-    def resume(self, *, input_path: str, digest: str, fmt: str) -> dict[str, Any]:
-        """Continue the batch here: same input (by checksum) and format, or an InputError saying why not."""
+    def resume(self, *, input_path: str, digest: str, fmt: str, depth: str = "full", ask_all: bool = False) -> dict[str, Any]:
+        """Continue the batch here: same input (by checksum), format and query plan, or an InputError saying why not."""
         manifest = self.manifest()
+        options = manifest.get("options") or {}
+        # One folder, one query plan: a portfolio report over scans that asked different names would mislead.
+        was = (options.get("depth", "full"), bool(options.get("ask_all", False)))
+        if was != (depth, ask_all):
+            flags = f"--depth {was[0]}" + (" --ask-all" if was[1] else "")
+            raise InputError(f"{self.path}: this batch was scanned with {flags}",
+                             hint=f"resume with {flags}, or start a new folder")
         if manifest.get("input_sha256") != digest:
             raise InputError(f"{self.path}: the input {input_path} differs from the one this batch started with "
                              f"({manifest.get('input')})", hint="resume with the same list, or start a new folder")

@@ -124,7 +124,8 @@ def prepare(options: BatchOptions) -> tuple[ResultsFolder, int, bytearray, Tally
     settings["own"] = list(options.own)
     settings["servers"] = list(options.servers)
     if options.resume:
-        manifest = folder.resume(input_path=str(path), digest=digest, fmt=options.fmt)
+        manifest = folder.resume(input_path=str(path), digest=digest, fmt=options.fmt, depth=options.depth,
+                                 ask_all=options.ask_all)
     else:
         manifest = folder.create(input_path=str(path.resolve()), digest=digest, fmt=options.fmt, options=settings)
     done = folder.done_bitmap()
