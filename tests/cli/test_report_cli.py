@@ -114,3 +114,19 @@ def test_folders_without_results_are_one_line_errors(capsys, tmp_path, setup, me
 def test_bad_top_is_a_usage_error(capsys, folders):
     assert main(["report", str(folders["jsonl"]), "--top", "0"]) == 2
     assert "--top" in capsys.readouterr().err
+
+
+def test_the_report_says_which_query_plan_the_batch_used(builtin_server, tmp_path, capsys, folders):
+    full = _report(capsys, folders["jsonl"])
+    assert full["query_plan"] == "full" and "zendesk" in {p["provider_id"] for p in full["providers"]}
+    host, port = builtin_server.address
+    (tmp_path / "list.txt").write_text("example.com\n")
+    assert main(["scan", "-i", str(tmp_path / "list.txt"), "-o", f"{tmp_path / 'quick'}/", "--depth", "quick",
+                 "--resolver", f"{host}:{port}", "--workers", "1"]) == 0
+    capsys.readouterr()
+    doc = _report(capsys, tmp_path / "quick")
+    assert doc["query_plan"] == "quick"
+    # Providers only a service name reveals (help.example.com → Zendesk) are missing, and the report says why.
+    assert "zendesk" not in {p["provider_id"] for p in doc["providers"]}
+    assert main(["report", str(tmp_path / "quick"), "--format", "md"]) == 0
+    assert "Scanned with --depth quick" in capsys.readouterr().out

@@ -29,6 +29,7 @@ SCHEMA = "tethers/report@1"
 @dataclass
 class Report:
     folder: str
+    query_plan: str = "full"  # the --depth the batch was scanned with (see tethers.collect.dns.PLANS)
     overview: dict[str, int] = field(default_factory=dict)
     providers: list[dict[str, Any]] = field(default_factory=list)
     owners: list[dict[str, Any]] = field(default_factory=list)
@@ -39,7 +40,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": SCHEMA, "folder": self.folder, "overview": self.overview, "providers": self.providers,
+            "schema": SCHEMA, "folder": self.folder, "query_plan": self.query_plan, "overview": self.overview,
+            "providers": self.providers,
             "owners": self.owners, "jurisdictions": self.jurisdictions,
             "single_points_of_failure": self.single_points, "functions": self.functions,
             "lookup_failures": self.failures,
@@ -112,8 +114,8 @@ def build_report(path: Path, top: int = 20) -> Report:
     folder = ResultsFolder(path)
     if not path.is_dir():
         raise InputError(f"{path}: no such folder")
-    folder.manifest()  # a results folder, not any folder
-    report = Report(folder=str(path))
+    options = folder.manifest().get("options") or {}  # a results folder, not any folder
+    report = Report(folder=str(path), query_plan=str(options.get("depth", "full")))
     with duckdb.connect() as con:
         con.execute(_scans_view(folder))
         con.execute("""

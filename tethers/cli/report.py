@@ -91,11 +91,18 @@ def _cell(row: dict[str, Any], key: str, total: int) -> str:
     return clean(str(value if value is not None else ""))
 
 
+def _plan_note(plan: str) -> str:
+    return (f"Scanned with --depth {plan}: service names (helpdesk, status page, login...) and most DKIM "
+            "selectors were not asked, so providers only they reveal are missing from these counts.")
+
+
 def render_terminal(report: Report, console: Any) -> None:
     o = report.overview
     scanned = o["domains"] - o["failed"]
     console.print(f"[bold]{escape(report.folder)}[/]: {o['domains']} domains scanned, {o['failed']} failed; "
                   f"{o['providers']} providers, {o['owners']} owners, {o['countries']} countries")
+    if report.query_plan != "full":
+        console.print(escape(_plan_note(report.query_plan)))
     for heading, attribute, columns in SECTIONS:
         rows = getattr(report, attribute)
         if not rows:
@@ -114,6 +121,8 @@ def render_markdown(report: Report) -> str:
     lines = [f"# Portfolio report: {report.folder}", "",
              f"{o['domains']} domains scanned, {o['failed']} failed; {o['providers']} providers, "
              f"{o['owners']} owners, {o['countries']} countries.", ""]
+    if report.query_plan != "full":
+        lines += [_plan_note(report.query_plan), ""]
     for heading, attribute, columns in SECTIONS:
         rows = getattr(report, attribute)
         if not rows:
