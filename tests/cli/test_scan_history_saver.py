@@ -14,6 +14,7 @@ from tethers.cli.scan import _Saver
 from tethers.model import ScanResult
 from tethers.store import HistoryStore
 from tethers.types import Mode
+from tests.store.test_history import row_count
 
 
 def scan(i: int) -> ScanResult:
@@ -37,14 +38,6 @@ class RecordingStore(HistoryStore):
         scans = list(scans)
         self.batches.append(len(scans))
         return super().save_many(scans)
-
-
-def row_count(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def test_queued_scans_are_saved_in_batches_and_all_kept_by_close(tmp_path):

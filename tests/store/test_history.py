@@ -191,6 +191,19 @@ def test_a_scan_that_cannot_be_encoded_writes_nothing(tmp_path):
     assert len(store.list_scans()) == 1
 
 
+def kill_and_check(proc: subprocess.Popen, path: Path) -> None:
+    """Kill a writer process outright, then check the database file is intact."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
 def row_count(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -370,15 +383,7 @@ def test_a_writer_killed_mid_run_loses_nothing_it_reported(tmp_path):
     proc = subprocess.Popen(writer_command(path, "victim.example", 100_000), stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     saved = [int(proc.stdout.readline()) for _ in range(30)]
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    proc.stdout.close()
-
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
+    kill_and_check(proc, path)
     store = HistoryStore(path)
     assert store.list_scans("before.example")[0].domain == "before.example"
     for scan_id in saved:
@@ -436,15 +441,7 @@ def test_a_writer_killed_mid_batch_leaves_whole_batches_only(tmp_path):
     proc = subprocess.Popen(batch_writer_command(path, "victim.example", 1000, size), stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     saved = [int(x) for _ in range(2) for x in proc.stdout.readline().split()]
-    os.kill(proc.pid, signal.SIGKILL)  # most likely inside the third batch
-    proc.wait(timeout=30)
-    proc.stdout.close()
-
-    conn = sqlite3.connect(path)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
+    kill_and_check(proc, path)  # most likely inside the third batch
     store = HistoryStore(path)
     victims = store.list_scans("victim.example", limit=None)
     assert len(victims) % size == 0 and len(victims) >= 2 * size
