@@ -101,6 +101,8 @@ def test_library_api_scans_live(knot_server):
     host, port = knot_server.address
     result = tethers.scan("example.com", resolver=f"{host}:{port}", timeout=1.0)
     assert ("email-inbound", "google-workspace") in {(d.function.value, d.provider.id) for d in result.dependencies}
+    quick = tethers.scan("example.com", resolver=f"{host}:{port}", timeout=1.0, depth="quick")
+    assert quick.meta["depth"] == "quick" and quick.queries < result.queries / 3
 
 
 @pytest.mark.parametrize("server_fixture", ["knot_server", "builtin_server"])

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from tethers.attribute import Attributor
 from tethers.attribute.attribute import Locator
-from tethers.collect.dns import FULL, DnsCollector, QueryPlan
+from tethers.collect.dns import FULL, DnsCollector, QueryPlan, plan_named
 from tethers.collect.resolver import Answer, CachingResolver, Resolver, parse_server, prefetch
 from tethers.collect.transport import DnsResolver
 from tethers.collect.zonefile import LoadedZone, ZoneResolver, load_zone_file
@@ -279,14 +279,19 @@ def zone_scanner(paths: list[Path], **kwargs: object) -> tuple[Scanner, list[str
     return scanner, [z.origin for z in zones]
 
 
-def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own: Iterable[str] = ()) -> ScanResult:
-    """Scan one domain live (library API). ``resolver`` is ``HOST[:PORT]``; default the system's."""
+def scan(domain: str, *, resolver: str | None = None, timeout: float = 2.0, own: Iterable[str] = (),
+         depth: str = "full", ask_all: bool = False) -> ScanResult:
+    """Scan one domain live (library API). ``resolver`` is ``HOST[:PORT]``; default the system's.
+
+    ``depth`` names a query plan (``full`` or ``quick``); ``ask_all`` turns off the RFC 8020 cut.
+    """
     from tethers.util.names import parse_domain
 
     name = parse_domain(domain)
+    plan = plan_named(depth, cut=not ask_all)
 
     async def one() -> ScanResult:
-        scanner = Scanner(make_resolver(resolver, timeout=timeout), own=tuple(own))
+        scanner = Scanner(make_resolver(resolver, timeout=timeout), own=tuple(own), plan=plan)
         try:
             return await scanner.scan(name)
         finally:
