@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--depth", choices=tuple(PLANS), default="full",
                    help="full (default): about 140 names a domain, the apex, mail policy, 26 DKIM selectors, "
                    "SRV and 99 service names; quick: the apex, mail policy, www and 4 DKIM selectors "
-                   "(about 13 lookups), for surveys of very long lists")
+                   "(about 13 lookups), for surveys of very long lists. Live scans only: a zone file is read in full")
     p.add_argument("--ask-all", action="store_true",
                    help="ask for every DKIM selector and SRV name even under a parent name that answered "
                    "NXDOMAIN (by default they are skipped, RFC 8020); for servers that get this wrong")
