@@ -11,6 +11,7 @@ cannot be expanded without a sender; their literal tail is matched instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tethers.collect.resolver import Answer, Resolver
 from tethers.model.evidence import DNS_SPF, CollectError, Evidence
@@ -31,7 +32,8 @@ def is_spf(text: str) -> bool:
     return lowered == "v=spf1" or lowered.startswith("v=spf1 ")
 
 
-def parse_spf(text: str) -> list[SpfTerm]:
+@lru_cache(maxsize=4096)  # a provider's record (_spf.google.com) is parsed once per batch, not once per domain
+def parse_spf(text: str) -> tuple[SpfTerm, ...]:
     """Split a ``v=spf1`` record into terms; tolerant of odd spacing and case."""
     terms = []
     for word in text.split()[1:]:
@@ -48,7 +50,7 @@ def parse_spf(text: str) -> list[SpfTerm]:
                 terms.append(SpfTerm(name, arg.lower().rstrip("."), word))
             else:
                 terms.append(SpfTerm("unknown", body, word))
-    return terms
+    return tuple(terms)
 
 
 def literal_tail(domain_spec: str) -> str:
