@@ -130,3 +130,51 @@ def test_the_report_says_which_query_plan_the_batch_used(builtin_server, tmp_pat
     assert "zendesk" not in {p["provider_id"] for p in doc["providers"]}
     assert main(["report", str(tmp_path / "quick"), "--format", "md"]) == 0
     assert "Scanned with --depth quick" in capsys.readouterr().out
+
+
+REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "tethers" / "data" / "schemas" / "report.schema.json"
+
+
+@pytest.fixture(scope="module")
+def report_validator():
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_the_json_report_matches_its_schema(capsys, folders, report_validator, fmt):
+    doc = _report(capsys, folders[fmt])
+    # Every ranking holds rows, so the row shapes are checked too, not just empty lists.
+    assert all(doc[key] for key in ("providers", "owners", "jurisdictions", "single_points_of_failure",
+                                     "functions", "lookup_failures"))
+    assert [e.message for e in report_validator.iter_errors(doc)] == []
+
+
+def _drop_failed(doc: dict) -> None:
+    del doc["overview"]["failed"]
+
+
+def _drop_row_key(doc: dict) -> None:
+    del doc["single_points_of_failure"][0]["functions"]
+
+
+def _count_as_text(doc: dict) -> None:
+    doc["providers"][0]["domains"] = str(doc["providers"][0]["domains"])
+
+
+def _unknown_plan(doc: dict) -> None:
+    doc["query_plan"] = "deep"
+
+
+def _extra_column(doc: dict) -> None:
+    doc["owners"][0]["share"] = 0.5
+
+
+@pytest.mark.parametrize("breaks", [_drop_failed, _drop_row_key, _count_as_text, _unknown_plan, _extra_column])
+def test_the_schema_rejects_a_broken_report(capsys, folders, report_validator, breaks):
+    doc = _report(capsys, folders["jsonl"])
+    breaks(doc)
+    assert not report_validator.is_valid(doc)
