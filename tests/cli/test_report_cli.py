@@ -70,6 +70,7 @@ def test_counts_match_a_plain_python_aggregation(capsys, folders):
     assert {(p["function"], p["provider_id"]): p["domains"] for p in report["providers"]} == dict(providers)
     assert {o["owner_id"]: o["domains"] for o in report["owners"]} == {k: len(v) for k, v in owners.items()}
     assert {j["country"]: j["domains"] for j in report["jurisdictions"]} == {k: len(v) for k, v in countries.items()}
+    assert report["overview"]["countries"] == len(set(countries) - {"??"})  # "unknown" is not a country
     assert {s["provider_id"]: s["domains"] for s in report["single_points_of_failure"]} == {
         k: len(v) for k, v in sole.items()}
     assert {f["reason"] for f in report["lookup_failures"]} >= {"nxdomain"}

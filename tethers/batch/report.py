@@ -69,7 +69,7 @@ _QUERIES = {
                count(*) FILTER (WHERE len(dependencies) > 0) AS with_dependencies,
                (SELECT count(*) FROM names) AS providers,
                (SELECT count(DISTINCT owner_id) FROM names) AS owners,
-               (SELECT count(DISTINCT country) FROM names) AS countries
+               (SELECT count(DISTINCT country) FILTER (WHERE country != '??') FROM names) AS countries
         FROM scans""",
     "providers": """
         SELECT function, provider_id, n.provider, n.owner, n.country, domains
