@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from tethers.collect.eager import gather
 from tethers.collect.resolver import Answer, Record, Resolver, prefetch
@@ -106,12 +107,16 @@ class QueryPlan:
     srv_names: tuple[str, ...]
     cut: bool = True
 
+    @cached_property
+    def parents(self) -> tuple[str, ...]:
+        """Labels asked first under the cut: ``_domainkey`` (if any selector), the SRV names' ``_tcp``/``_tls``."""
+        labels = [DKIM_PARENT] if self.dkim_selectors else []
+        return tuple(dict.fromkeys(labels + [_srv_parent(s) for s in self.srv_names]))
+
     def first_queries(self, domain: str) -> list[tuple[str, str]]:
         """The lookups that follow the apex, none depending on another's answer (one batch)."""
         if self.cut:
-            parents = [f"{DKIM_PARENT}.{domain}"] if self.dkim_selectors else []
-            parents += [f"{p}.{domain}" for p in dict.fromkeys(_srv_parent(s) for s in self.srv_names)]
-            under: list[tuple[str, str]] = [(p, "TXT") for p in parents]
+            under: list[tuple[str, str]] = [(f"{p}.{domain}", "TXT") for p in self.parents]
         else:
             under = [*((f"{s}.{DKIM_PARENT}.{domain}", "TXT") for s in self.dkim_selectors),
                      *((f"{s}.{domain}", "SRV") for s in self.srv_names)]
@@ -217,8 +222,8 @@ class DnsCollector:
         # The independent first queries go out as one batch when the resolver can (see resolver.prefetch).
         await prefetch(self.resolver, plan.first_queries(domain))
         tasks = [self._apex(domain, by_type, out), self._policy(domain, out), self._under(domain, out)]
-        asked = {f"{s}.{domain}" for s in plan.srv_names}
         service = {f"{n}.{domain}" for n in plan.service_names}
+        asked = {f"{s}.{domain}" for s in plan.srv_names} if extra else set()  # zone files only
         for name, types in extra.items():
             if "._domainkey." in name:
                 if f"{name.split('._domainkey.')[0]}" not in plan.dkim_selectors:
@@ -244,7 +249,7 @@ class DnsCollector:
         srv = plan.srv_names
         if plan.cut:
             gone = set()
-            for parent in dict.fromkeys([DKIM_PARENT] * bool(dkim) + [_srv_parent(s) for s in plan.srv_names]):
+            for parent in plan.parents:
                 answer = await self.resolver.query(f"{parent}.{domain}", "TXT")
                 if answer.rcode == "NXDOMAIN" and not answer.error:
                     gone.add(parent)
