@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
@@ -142,6 +142,9 @@ class Jurisdictions:
         return own + regional
 
 
+_Entry = TypeVar("_Entry", Region, Regime)
+
+
 def _validation_error(path: Path, text: str, header: str, index: int, exc: ValidationError) -> ConfigError:
     err = exc.errors()[0]
     lines = table_lines(text, header)
@@ -153,14 +156,27 @@ def _validation_error(path: Path, text: str, header: str, index: int, exc: Valid
     return ConfigError(f"{where}: [[{header}]] #{index + 1}{f' {field}' if field else ''}: {message}")
 
 
-def _entries(path: Path, data: dict[str, Any], text: str, header: str) -> list[tuple[int, dict[str, Any]]]:
+def _validated(path: Path, data: dict[str, Any], text: str, header: str,
+               model: type[_Entry]) -> Iterator[tuple[_Entry, Callable[[str, str], ConfigError]]]:
+    """Each ``[[header]]`` table validated as ``model``, with a ``fail(key, message)`` naming its line."""
     extra = sorted(set(data) - {header})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key {extra[0]!r}; write entries as [[{header}]] tables")
     entries = data.get(header, [])
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[{header}]] entries")
-    return list(enumerate(entries))
+    lines = table_lines(text, header)
+    for index, entry in enumerate(entries):
+        try:
+            item = model.model_validate(entry)
+        except ValidationError as exc:
+            raise _validation_error(path, text, header, index, exc) from None
+        start = lines[index] if index < len(lines) else 0
+
+        def fail(key: str, message: str, start: int = start, item: _Entry = item) -> ConfigError:
+            return ConfigError(f"{path}:{entry_key_line(text, start, key)}: {header} {item.id}: {message}")
+
+        yield item, fail
 
 
 def _default_path(name: str) -> Path:
@@ -171,18 +187,8 @@ def load_regions(path: Path | None = None) -> Regions:
     path = path or _default_path("regions.toml")
     data, text = read_toml(path)
     countries = load_countries()
-    lines = table_lines(text, "region")
     found: dict[str, Region] = {}
-    for index, entry in _entries(path, data, text, "region"):
-        try:
-            region = Region.model_validate(entry)
-        except ValidationError as exc:
-            raise _validation_error(path, text, "region", index, exc) from None
-        start = lines[index] if index < len(lines) else 0
-
-        def fail(key: str, message: str) -> ConfigError:
-            return ConfigError(f"{path}:{entry_key_line(text, start, key)}: region {region.id}: {message}")
-
+    for region, fail in _validated(path, data, text, "region", Region):
         if region.id in countries:
             raise fail("id", "a region id must not be a country code")
         if region.id in found:
@@ -205,19 +211,9 @@ def load_jurisdictions(path: Path | None = None, regions: Regions | None = None)
     regions = regions or default_regions()
     data, text = read_toml(path)
     countries = load_countries()
-    lines = table_lines(text, "regime")
     regimes: list[Regime] = []
     seen: set[str] = set()
-    for index, entry in _entries(path, data, text, "regime"):
-        try:
-            regime = Regime.model_validate(entry)
-        except ValidationError as exc:
-            raise _validation_error(path, text, "regime", index, exc) from None
-        start = lines[index] if index < len(lines) else 0
-
-        def fail(key: str, message: str) -> ConfigError:
-            return ConfigError(f"{path}:{entry_key_line(text, start, key)}: regime {regime.id}: {message}")
-
+    for regime, fail in _validated(path, data, text, "regime", Regime):
         if regime.id in seen:
             raise fail("id", "duplicate regime id")
         if regime.jurisdiction not in countries and regions.get(regime.jurisdiction) is None:
