@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 
 import dns.exception
 import dns.flags
@@ -29,6 +28,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+from tethers.demo.serving import Served
 from tethers.demo.zones import ZoneFiles, ZoneSource, zone_sources
 from tethers.errors import OperationalError
 
@@ -66,7 +66,7 @@ def free_port(host: str) -> int:
     raise OperationalError(f"no free port on {host} for both UDP and TCP")
 
 
-class KnotServer:
+class KnotServer(Served):
     """Runs ``knotd`` serving ``zones`` on ``host`` at a free port until the context exits."""
 
     def __init__(
@@ -101,17 +101,6 @@ class KnotServer:
     def workdir(self) -> Path | None:
         """The private directory holding knot.conf, the zone copies and the databases."""
         return self._dir
-
-    def __enter__(self) -> KnotServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> KnotServer:
         if self._proc is not None:

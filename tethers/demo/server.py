@@ -21,10 +21,10 @@ import errno
 import socket
 import struct
 import threading
-from types import TracebackType
 from typing import Any, cast
 
 from tethers.demo.answer import Authority
+from tethers.demo.serving import Served
 from tethers.demo.zones import ZoneFiles, ZoneSource, load_zone, zone_sources
 from tethers.errors import OperationalError
 
@@ -34,7 +34,7 @@ _STARTUP = 10.0
 _SERVFAIL = 2
 
 
-class BuiltinServer:
+class BuiltinServer(Served):
     """Serves ``zones`` authoritatively on ``host`` (port 0 picks a free one) until stopped."""
 
     def __init__(
@@ -63,17 +63,6 @@ class BuiltinServer:
         if self._address is None:
             raise OperationalError("the built-in DNS server is not running")
         return self._address
-
-    def __enter__(self) -> BuiltinServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> BuiltinServer:
         if self._thread is not None:
