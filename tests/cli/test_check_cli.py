@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tethers.cli.main import main
+from tests.clirun import run
 
 ROOT = Path(__file__).parents[2]
 ZONE = ROOT / "tests" / "fixtures" / "zones" / "example.com.zone"
@@ -20,12 +20,6 @@ EXAMPLES = ROOT / "tethers" / "data" / "examples" / "policies"
 @pytest.fixture(autouse=True)
 def db(tmp_path, monkeypatch):
     monkeypatch.setenv("TETHERS_DB", str(tmp_path / "history.sqlite3"))
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path, text, name="policy.toml"):

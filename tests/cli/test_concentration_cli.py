@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tethers.cli import main as cli_main
-from tethers.cli.main import main
+from tests.clirun import run
 from tethers.model import Dependency, Evidence, ProviderRef, ScanResult
 from tethers.model.codec import document
 from tethers.model.evidence import DNS_MX, DNS_NS
@@ -35,12 +35,6 @@ def environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TETHERS_DB", str(tmp_path / "history.sqlite3"))
     monkeypatch.setenv("COLUMNS", "200")
     assert "concentration" in cli_main.COMMANDS
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def scan(domain, dns, mail):

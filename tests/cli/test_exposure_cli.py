@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tethers.cli.main import main
+from tests.clirun import run
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "tethers" / "data" / "schemas" / "exposure.schema.json").read_text(encoding="utf-8"))
@@ -19,12 +19,6 @@ ZONE = ROOT / "tests" / "fixtures" / "zones" / "example.com.zone"
 @pytest.fixture(autouse=True)
 def db(tmp_path, monkeypatch):
     monkeypatch.setenv("TETHERS_DB", str(tmp_path / "history.sqlite3"))
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_terminal_report(capsys):

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tethers.cli import main as cli_main
+from tests.clirun import run
 from tethers.model import CollectError, Dependency, Evidence, ProviderRef, ScanResult
 from tethers.model.evidence import DNS_MX, DNS_NS
 from tethers.store import HistoryStore
@@ -35,12 +36,6 @@ def db(tmp_path, monkeypatch):
     path = tmp_path / "history.sqlite3"
     monkeypatch.setenv("TETHERS_DB", str(path))
     return path
-
-
-def run(capsys, *argv):
-    code = cli_main.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def make_scan(domain="example.com", when="2024-01-01T00:00:00+00:00", dns=CLOUDFLARE, ns=("a.ns.cloudflare.com",), errors=0):

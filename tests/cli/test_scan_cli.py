@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tethers.cli.main import main
+from tests.clirun import run
 
 ZONES = Path(__file__).parent.parent / "fixtures" / "zones"
 
@@ -20,12 +20,6 @@ def db(tmp_path, monkeypatch):
     path = tmp_path / "history.sqlite3"
     monkeypatch.setenv("TETHERS_DB", str(path))
     return path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_zone_file_scan_as_json(capsys, db):

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tethers.cli import main as cli_main
-from tethers.cli.main import main
+from tests.clirun import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PARLER = ROOT / "tethers" / "data" / "examples" / "parler-2021" / "tethers.toml"
@@ -24,12 +24,6 @@ def environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TETHERS_DB", str(tmp_path / "history.sqlite3"))
     monkeypatch.setenv("COLUMNS", "200")
     assert "whatif" in cli_main.COMMANDS
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def whatif_json(capsys, *argv):
