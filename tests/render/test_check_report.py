@@ -4,38 +4,17 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from html.parser import HTMLParser
 
 import jsonschema
 from rich.console import Console
 
 from tethers.analyse.policy import evaluate
 from tethers.config.policy import Policy, Rule, RuleKind
-from tethers.model import DependencyMap, Evidence, Location, Origin, ProviderRef, Tether
 from tethers.render.check import render_check_html_section, render_check_json, render_check_markdown, render_check_terminal
-from tethers.types import Function
+from tests.render.hostile import MAP, tags
 
-EVIL = ProviderRef("evil", "<script>alert(1)</script>", "Evil | Corp [bold]", "US", "evil", "Evil & Sons", ("evil",))
-TXT = Evidence("dns:TXT", "example.org", '"<img src=x onerror=alert(1)>\x07"', "<img src=x onerror=alert(1)>\x07")
-MAP = DependencyMap("<b>org</b>", (Tether(Function.OTHER_SAAS, EVIL, Origin.DISCOVERED, False, (TXT,),
-                                          (Location("192.0.2.1", "US", 64500, "<AS>"),)),))
 POLICY = Policy("<i>policy</i>", "p.toml", (Rule("no-us", RuleKind.OWNER_COUNTRY, countries=frozenset({"US"}),
                                                   listed=("US",)),))
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-
-
-def tags(html: str) -> set[str]:
-    parser = Tags()
-    parser.feed(html)
-    return parser.tags
 
 
 def test_check_html_and_markdown_escape():

@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from html.parser import HTMLParser
 
 import jsonschema
 from rich.console import Console
 
 from tethers.analyse.exposure import exposure
 from tethers.config.jurisdictions import default_jurisdictions
-from tethers.model import DependencyMap, Evidence, Location, Origin, ProviderRef, Tether
 from tethers.render.exposure import (
     render_exposure_html_section,
     render_exposure_json,
     render_exposure_markdown,
     render_exposure_terminal,
 )
-from tethers.types import Function
-
-EVIL = ProviderRef("evil", "<script>alert(1)</script>", "Evil | Corp [bold]", "US", "evil", "Evil & Sons", ("evil",))
-TXT = Evidence("dns:TXT", "example.org", '"<img src=x onerror=alert(1)>\x07"', "<img src=x onerror=alert(1)>\x07")
-MAP = DependencyMap("<b>org</b>", (Tether(Function.OTHER_SAAS, EVIL, Origin.DISCOVERED, False, (TXT,),
-                                          (Location("192.0.2.1", "US", 64500, "<AS>"),)),))
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-
-
-def tags(html: str) -> set[str]:
-    parser = Tags()
-    parser.feed(html)
-    return parser.tags
+from tests.render.hostile import MAP, tags
 
 
 def test_exposure_markups_escape():
