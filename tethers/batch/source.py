@@ -14,28 +14,13 @@ from pathlib import Path
 
 from tethers.batch.folder import is_done
 from tethers.errors import InputError
+from tethers.util.lists import read_list
 from tethers.util.names import parse_domain
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file with one domain a line")
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            text = line.split("#", 1)[0].strip()
-            if text:
-                yield number, text
 
 
 def count_entries(path: Path) -> int:
     """How many non-blank, non-comment lines the list has (the batch's total, for the ETA)."""
-    return sum(1 for _ in _lines(path))
+    return sum(1 for _ in read_list(path))
 
 
 def share(domain: str, workers: int) -> int:
@@ -59,7 +44,7 @@ class Source:
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
         seen: set[int] = set()  # hashes, not names: a million domains take tens of MB, not hundreds
-        for number, text in _lines(self.path):
+        for number, text in read_list(self.path):
             try:
                 domain = parse_domain(text)
             except InputError as exc:

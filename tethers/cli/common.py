@@ -12,6 +12,7 @@ from typing import TextIO
 from rich.console import Console
 
 from tethers.errors import InputError
+from tethers.util.lists import read_list
 from tethers.util.names import parse_domain
 
 FORMATS = ("terminal", "json", "jsonl", "md", "html")
@@ -27,38 +28,6 @@ def stdout_console(file: TextIO | None = None) -> Console:
     return Console(file=stream, highlight=False, soft_wrap=False, width=None if is_tty(stream) else 120)
 
 
-def read_domain_lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a domain list, ``-`` for stdin; blank lines and # comments skipped."""
-    if path == "-":
-        stream: TextIO = sys.stdin
-    else:
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"{path}: no such file")
-        if p.is_dir():
-            raise InputError(f"{path}: is a directory, expected a file with one domain a line")
-        try:
-            stream = p.open(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    with stream if path != "-" else _nullcontext(stream):
-        for number, line in enumerate(stream, 1):
-            text = line.split("#", 1)[0].strip()
-            if text:
-                yield number, text
-
-
-class _nullcontext:
-    def __init__(self, value: TextIO) -> None:
-        self.value = value
-
-    def __enter__(self) -> TextIO:
-        return self.value
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def domains_from(args_domains: list[str], input_path: str | None, warn: Console) -> Iterator[str]:
     """Validated domains: positional ones strictly (bad → InputError), list files leniently (bad → warning)."""
     seen: set[str] = set()
@@ -69,7 +38,7 @@ def domains_from(args_domains: list[str], input_path: str | None, warn: Console)
             yield name
     if input_path:
         skipped = 0
-        for number, text in read_domain_lines(input_path):
+        for number, text in read_list(input_path):
             try:
                 name = parse_domain(text)
             except InputError as exc:

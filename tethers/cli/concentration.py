@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tethers.analyse.concentration import concentration, portfolio
-from tethers.cli.common import read_domain_lines, report_output, stderr_console, stdout_console
+from tethers.cli.common import report_output, stderr_console, stdout_console
 from tethers.cli.target import TARGET_HELP, load_target
 from tethers.errors import InputError, UserError
 from tethers.model import DependencyMap
@@ -16,6 +16,7 @@ from tethers.render.concentration import (
     render_concentration_markdown,
     render_concentration_terminal,
 )
+from tethers.util.lists import read_list
 
 FORMATS = ("terminal", "json", "md", "html")
 MAX_WARNINGS = 5
@@ -70,7 +71,7 @@ def load_maps(args: argparse.Namespace) -> list[DependencyMap]:
         warn = stderr_console()
         skipped = 0
         seen = set(args.targets)
-        for number, text in read_domain_lines(args.input):
+        for number, text in read_list(args.input):
             if text in seen:
                 continue
             seen.add(text)
