@@ -280,12 +280,7 @@ def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done:
             # Pass the interrupt on (a terminal's Ctrl-C reaches them anyway; `kill -INT` does not),
             # then give them a moment to commit what they finished.
             if not tally.interrupted:
-                for k, proc in procs.items():
-                    if k not in ended and proc.pid is not None and proc.is_alive():
-                        try:
-                            os.kill(proc.pid, signal.SIGINT)
-                        except OSError:
-                            pass
+                interrupt_workers(procs, ended)
             tally.interrupted = True
             deadline = time.monotonic() + 15.0
     for proc in procs.values():
@@ -293,6 +288,16 @@ def _run_processes(options: BatchOptions, folder: ResultsFolder, run: int, done:
         if proc.is_alive():
             proc.terminate()
     return tally
+
+
+def interrupt_workers(procs: dict[int, Any], ended: set[int]) -> None:
+    """Send SIGINT to the workers still running, so they commit or hand over what they finished."""
+    for k, proc in procs.items():
+        if k not in ended and proc.pid is not None and proc.is_alive():
+            try:
+                os.kill(proc.pid, signal.SIGINT)
+            except OSError:
+                pass  # it ended meanwhile
 
 
 def worker_context() -> Any:

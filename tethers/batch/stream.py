@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import queue as queues
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from tethers.batch.runner import BatchOptions, scan_share, worker_context
+from tethers.batch.runner import BatchOptions, interrupt_workers, scan_share, worker_context
 from tethers.errors import OperationalError
 from tethers.model import ScanResult
 from tethers.render import render_jsonl_line
@@ -107,12 +106,7 @@ def stream_lines(options: BatchOptions, on_items: Callable[[list[tuple[str, bool
                     raise OperationalError(f"scanning process {worker} failed: {payload}")
             except KeyboardInterrupt:
                 if not interrupted:
-                    for k, proc in procs.items():
-                        if k not in ended and proc.pid is not None and proc.is_alive():
-                            try:
-                                os.kill(proc.pid, signal.SIGINT)
-                            except OSError:
-                                pass
+                    interrupt_workers(procs, ended)
                 interrupted = True
                 deadline = time.monotonic() + 15.0
     finally:
