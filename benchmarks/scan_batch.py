@@ -9,7 +9,10 @@ zones), serves them all with Knot DNS on 127.0.0.1, then measures:
     kept) on a sample of the list: ``pip install aiodns`` to include it;
   * dnsperf (Debian package ``dnsperf``): the server's ceiling for the same
     queries, which is also what massdns reaches here (``../shared/DNS-SPEED.md``:
-    massdns tuned for loopback ≈ Knot's one-core ceiling).
+    massdns tuned for loopback ≈ Knot's one-core ceiling);
+  * massdns itself, when it is installed (``--massdns PATH``, or ``massdns``
+    on PATH): every name of the plan, one run per record type (massdns takes
+    one type a run), ``-s 100`` as tuned for loopback, answers written to a file.
 
 A bulk resolver such as massdns is given a fixed list, so to learn what
 tethers learns it must ask every name of the plan (``QueryPlan.static_queries``);
@@ -18,7 +21,8 @@ follow-ups (CNAME steps, SPF includes, host addresses) only when an answer
 calls for them. Two ratios are printed:
 
   * tethers : massdns-equivalent, domains/s, where massdns-equivalent =
-    dnsperf queries/s ÷ the plan's names per domain (the same information);
+    dnsperf queries/s ÷ the plan's names per domain (the same information),
+    and tethers : massdns, domains/s, when massdns ran;
   * tethers : dnsperf, queries/s sent (the cost of each query, whatever the plan).
 
 Prints domains/s, queries/s, peak RSS and the ratios. Nothing leaves loopback.
@@ -116,6 +120,34 @@ def run_dnsperf(work: Path, host: str, port: int, domains: list[str], seconds: i
     return float(m.group(1)) if m else None
 
 
+def run_massdns(work: Path, host: str, port: int, domains: list[str], plan: QueryPlan,
+                binary: str) -> dict[str, float] | None:
+    """massdns over every name of the plan for ``domains``: one run per record type, timed together."""
+    by_type: dict[str, list[str]] = {}
+    for domain in domains:
+        for name, rdtype in plan.static_queries(domain):
+            by_type.setdefault(rdtype, []).append(name)
+    (work / "resolvers.txt").write_text(f"{host}:{port}\n")
+    seconds = 0.0
+    queries = 0
+    rss = 0.0
+    for rdtype, names in by_type.items():
+        listing = work / f"massdns-{rdtype}.txt"
+        listing.write_text("\n".join(names) + "\n")
+        command = [binary, "-r", str(work / "resolvers.txt"), "-t", rdtype, "-s", "100", "-o", "S", "-q",
+                   "-w", str(work / "massdns.out"), str(listing)]
+        if os.geteuid() == 0:
+            command.insert(1, "--root")  # as root massdns otherwise drops to nobody, who cannot write here
+        proc, elapsed, peak = peak_rss_mb(command)
+        if proc.returncode != 0:
+            print(f"massdns failed ({rdtype}): {proc.stderr.strip()[-500:]}", file=sys.stderr)
+            return None
+        seconds += elapsed
+        queries += len(names)
+        rss = max(rss, peak)
+    return {"domains": len(domains), "seconds": seconds, "queries": queries, "rss_mb": rss}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--domains", type=int, default=20000)
@@ -125,6 +157,8 @@ def main() -> int:
     parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
     parser.add_argument("--aiodns-sample", type=int, default=3000, help="domains for the aiodns reference")
     parser.add_argument("--dnsperf-seconds", type=int, default=10)
+    parser.add_argument("--massdns", default=shutil.which("massdns"),
+                        help="massdns binary to compare with (default: massdns on PATH, if any)")
     parser.add_argument("--depth", choices=tuple(PLANS), default="full", help="tethers' query plan (default full)")
     parser.add_argument("--dkim-share", type=float, default=1.0,
                         help="share of generated zones that publish a DKIM key (default 1: all of them)")
@@ -147,6 +181,10 @@ def main() -> int:
             ref = run_aiodns(work, server, domains, args.aiodns_sample, args.depth)
             print("running dnsperf...", file=sys.stderr)
             ceiling = run_dnsperf(work, host, port, domains, args.dnsperf_seconds, plan)
+            massdns = None
+            if args.massdns:
+                print("running massdns...", file=sys.stderr)
+                massdns = run_massdns(work, host, port, domains, plan, args.massdns)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -171,6 +209,14 @@ def main() -> int:
               f"(massdns-equivalent)")
         print(f"ratio tethers : dnsperf = {sent_qps / ceiling:.2f} (queries/s); "
               f"tethers : massdns-equivalent = {dps / massdns_dps:.2f} (domains/s)")
+    if massdns:
+        massdns_real = massdns["domains"] / massdns["seconds"]
+        print(f"massdns ({per_domain} names a domain, -s 100): {massdns['domains']} domains in "
+              f"{massdns['seconds']:.1f} s = {massdns_real:.0f} domains/s, "
+              f"{massdns['queries'] / massdns['seconds']:.0f} queries/s; peak RSS {massdns['rss_mb']:.0f} MB")
+        print(f"ratio tethers : massdns = {dps / massdns_real:.2f} (domains/s)")
+    elif not args.massdns:
+        print("massdns: not installed (pass --massdns PATH to include it)")
     return 0
 
 
