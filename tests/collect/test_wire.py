@@ -159,6 +159,61 @@ def test_extended_rcode_from_opt():
     assert wire.parse_reply(data).rcode_text == dns.rcode.to_text(dns.message.from_wire(data).rcode()) == "BADVERS"
 
 
+def _negative(rcode: int = dns.rcode.NXDOMAIN, *, soa_ttl: int = 900, minimum: int = 60, edns: bool = True) -> bytes:
+    query = dns.message.make_query("nothing.example.com", "A", use_edns=0 if edns else None)
+    response = dns.message.make_response(query)
+    response.set_rcode(rcode)
+    response.authority.append(dns.rrset.from_text(
+        "example.com.", soa_ttl, "IN", "SOA", f"ns.example.com. hm.example.com. 1 2 3 4 {minimum}"))
+    return response.to_wire()
+
+
+_QUESTION_END = 12 + len(wire.question("nothing.example.com", 1))
+
+
+@pytest.mark.parametrize(("rcode", "soa_ttl", "minimum", "edns"), [
+    (dns.rcode.NXDOMAIN, 900, 60, True), (dns.rcode.NOERROR, 30, 600, True), (dns.rcode.SERVFAIL, 900, 60, False),
+    (dns.rcode.REFUSED, 900, 60, True), (dns.rcode.BADVERS, 900, 60, True),
+])
+def test_an_empty_reply_reads_as_the_full_parser_reads_it(rcode, soa_ttl, minimum, edns):
+    data = _negative(rcode, soa_ttl=soa_ttl, minimum=minimum, edns=edns)
+    assert wire.is_plain_empty(data)
+    full = wire.parse_reply(data, _QUESTION_END)
+    assert wire.parse_empty_reply(data, _QUESTION_END) == (full.rcode_text, full.ttl)
+    assert full.ttl == min(soa_ttl, minimum)
+
+
+def test_what_is_not_a_plain_empty_reply():
+    data = bytearray(_negative())
+    assert wire.is_plain_empty(bytes(data))
+    for position, bits in ((2, 0x02), (2, 0x28), (7, 0x01)):  # truncated, opcode UPDATE, one answer
+        changed = bytearray(data)
+        changed[position] |= bits
+        assert not wire.is_plain_empty(bytes(changed))
+    query = bytearray(data)
+    query[2] &= 0x7F  # not a response
+    assert not wire.is_plain_empty(bytes(query))
+    with pytest.raises(wire.WireError):
+        wire.parse_empty_reply(bytes(data[:-15]), _QUESTION_END)  # cut inside the SOA
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_empty_replies_read_alike_by_both_parsers(data):
+    base = bytearray(_negative())
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(_QUESTION_END, len(base) - 1))
+        base[position] = data.draw(st.integers(0, 255))
+    packet = bytes(base[:data.draw(st.integers(_QUESTION_END, len(base)))])
+    try:
+        full = wire.parse_reply(packet, _QUESTION_END)
+    except wire.WireError:
+        with pytest.raises(wire.WireError):
+            wire.parse_empty_reply(packet, _QUESTION_END)
+        return
+    assert wire.parse_empty_reply(packet, _QUESTION_END) == (full.rcode_text, full.ttl)
+
+
 def test_truncated_flag():
     query = dns.message.make_query("example.com", "TXT")
     response = dns.message.make_response(query)

@@ -139,6 +139,7 @@ class _Channel:
 
     def _readable(self) -> None:
         recv, pending, parse = self.sock.recv, self.pending, wire.parse_reply
+        is_empty, parse_empty = wire.is_plain_empty, wire.parse_empty_reply
         while True:
             try:
                 data = recv(65535)
@@ -159,6 +160,16 @@ class _Channel:
             end = 12 + len(query.qname)
             if data[12:end].lower() != query.qname or data[end:end + 4] != query.question[-4:]:
                 continue  # not the question we asked: ignore it, like a stray packet
+            if is_empty(data):  # most replies: the name or type does not exist
+                try:
+                    rcode, ttl = parse_empty(data, end + 4)
+                except wire.WireError:
+                    continue
+                del pending[qid]
+                if not query.finished:
+                    query.finished = True
+                    query.done(Answer(query.name, query.rdtype, rcode, (), "", ttl))
+                continue
             try:
                 reply = parse(data, end + 4)
             except wire.WireError:

@@ -465,8 +465,37 @@ def parse_reply(data: bytes, question_end: int = 0) -> Reply:
             groups[key] = {same: rdata}
         else:
             group.setdefault(same, rdata)
-    rcode = flags & 0xF
-    negative_ttl = None
+    rcode, negative_ttl = _after_answers(data, pos, nscount, arcount, flags & 0xF)
+    records = [(owner[:-1] if owner != "." else ".", TYPE_NAMES[rtype], rd)
+               for (owner, rtype), group in groups.items() for rd in group.values()]
+    if not records:
+        ttl = negative_ttl
+    return Reply(qid, flags, rcode, qname, qtype, records, ttl)
+
+
+def parse_empty_reply(data: bytes, question_end: int) -> tuple[str, int]:
+    """(RCODE name, negative TTL) of a reply with no answer records whose question the caller matched.
+
+    Most replies a scan gets say a name or type does not exist (NXDOMAIN or
+    NODATA); reading only their authority SOA and OPT costs a fraction of
+    ``parse_reply``. The caller checks the header first (a response, opcode
+    QUERY, not truncated, ANCOUNT 0): ``is_plain_empty``.
+    """
+    nscount = (data[8] << 8) | data[9]
+    arcount = (data[10] << 8) | data[11]
+    rcode, ttl = _after_answers(data, question_end, nscount, arcount, data[3] & 0xF)
+    return (RCODES[rcode] if rcode < len(RCODES) else f"RCODE{rcode}"), ttl
+
+
+def is_plain_empty(data: bytes) -> bool:
+    """A response (QR), opcode QUERY, not truncated, one question and no answer records."""
+    return data[2] & 0xFA == 0x80 and data[4] == 0 and data[5] == 1 and data[6] == 0 and data[7] == 0
+
+
+def _after_answers(data: bytes, pos: int, nscount: int, arcount: int, rcode: int) -> tuple[int, int]:
+    """Walk the authority and additional sections: (RCODE with its EDNS extension, negative TTL or 0)."""
+    size = len(data)
+    negative_ttl = 0
     for section in range(nscount + arcount):
         pos = skip_name(data, pos)
         if pos + 10 > size:
@@ -480,8 +509,4 @@ def parse_reply(data: bytes, question_end: int = 0) -> Reply:
         elif rtype == 6 and section < nscount and rdlen >= 22:
             negative_ttl = min(rttl, int.from_bytes(data[pos + rdlen - 4:pos + rdlen], "big"))
         pos += rdlen
-    records = [(owner[:-1] if owner != "." else ".", TYPE_NAMES[rtype], rd)
-               for (owner, rtype), group in groups.items() for rd in group.values()]
-    if not records:
-        ttl = negative_ttl if negative_ttl is not None else 0
-    return Reply(qid, flags, rcode, qname, qtype, records, ttl)
+    return rcode, negative_ttl
